@@ -1,0 +1,1 @@
+export const TRUST_DOMAIN_DEFAULT = 'cluster.local';
