@@ -30,6 +30,7 @@ export {
 export { TrustBundle } from './trust-bundle.js';
 export { SvidError, type SvidErrorCode } from './svid-error.js';
 export { verifyPeerSvid, type PeerSvidOptions } from './verify-peer.js';
+export { verifySvidChain, type SvidChainOptions } from './verify-chain.js';
 export { splitPemCertificates } from './pem.js';
 export { systemClock, type Clock } from './clock.js';
 
