@@ -11,3 +11,41 @@ export class AnyTypeMismatchError extends Error {
     );
   }
 }
+
+/** A resource was stored under a type URL that does not match its Any. */
+export class ResourceTypeMismatchError extends Error {
+  override readonly name = 'ResourceTypeMismatchError';
+  constructor(
+    readonly typeUrl: string,
+    readonly resourceName: string,
+    readonly packedTypeUrl: string,
+  ) {
+    super(
+      `resource ${resourceName} is packed as ${packedTypeUrl || '(empty type_url)'} but was stored under ${typeUrl}; ` +
+        'pack it with the schema whose type URL it is served under',
+    );
+  }
+}
+
+/** The delta-ADS client was closed before it became ready. */
+export class XdsClientClosedError extends Error {
+  override readonly name = 'XdsClientClosedError';
+  constructor() {
+    super('the xDS client was closed before every subscribed type was ACKed once');
+  }
+}
+
+/** A DeltaDiscoveryRequest broke the protocol; the stream is closed with INVALID_ARGUMENT. */
+export class XdsProtocolError extends Error {
+  override readonly name = 'XdsProtocolError';
+}
+
+/** A subscription change named a type URL the client was not built with. */
+export class UnknownTypeUrlError extends Error {
+  override readonly name = 'UnknownTypeUrlError';
+  constructor(readonly typeUrl: string) {
+    super(
+      `${typeUrl} is not among this xDS client's subscriptions; add a TypeSubscription for it when constructing the client`,
+    );
+  }
+}
