@@ -1,0 +1,25 @@
+// CrashLoopBackOff timing as kubelet does it: the first restart after a crash is immediate, then
+// 10 s, doubling up to 5 minutes; a container that ran for twice the maximum starts afresh.
+
+export interface BackoffPolicy {
+  readonly initialMs: number;
+  readonly maxMs: number;
+}
+
+/** Restarts counted toward back-off: reset to 0 when the last run was long enough. */
+export function nextBackoffCount(policy: BackoffPolicy, count: number, lastRunMs: number): number {
+  return lastRunMs >= 2 * policy.maxMs ? 0 : count;
+}
+
+/** Delay before a restart, given how many back-off restarts preceded it. */
+export function restartDelay(policy: BackoffPolicy, count: number): number {
+  if (count <= 0) return 0;
+  return Math.min(policy.initialMs * 2 ** Math.min(count - 1, 30), policy.maxMs);
+}
+
+export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+
+/** Whether a container that exited with `exitCode` is started again. */
+export function shouldRestart(policy: RestartPolicy, exitCode: number): boolean {
+  return policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
+}

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { VolumeError } from './errors.js';
+import { mountScript, shQuote, type PathKind } from './mount-script.js';
+import type { MountSpec } from './volume-plan.js';
+
+const existing: Record<string, PathKind> = {
+  '/': 'dir',
+  '/tmp': 'dir',
+  '/etc': 'dir',
+  '/etc/hosts': 'file',
+  '/etc/resolv.conf': 'file',
+  '/opt': 'dir',
+  '/run': 'dir',
+  '/var': 'dir',
+  '/var/run': 'dir',
+  '/s/vol/tmp': 'dir',
+  '/s/vol/token': 'dir',
+  '/s/hosts': 'file',
+  '/s/vol/cfg/a.conf': 'file',
+};
+const kind = (p: string): PathKind => existing[p] ?? 'missing';
+const m = (
+  source: string,
+  target: string,
+  readOnly = false,
+  extra: Partial<MountSpec> = {},
+): MountSpec => ({
+  source,
+  target,
+  readOnly,
+  volume: 'v',
+  ...extra,
+});
+const script = (mounts: MountSpec[], workingDir?: string): string =>
+  mountScript({
+    hostname: 'reviews-v1-abc',
+    mounts,
+    pathKind: kind,
+    scratchDir: '/s/scratch',
+    ...(workingDir ? { workingDir } : {}),
+  });
+
+describe('mountScript', () => {
+  it('sets the hostname, binds existing targets directly and execs the program last', () => {
+    const s = script([m('/s/hosts', '/etc/hosts'), m('/s/vol/tmp', '/tmp')]);
+    expect(s).toContain("printf %s 'reviews-v1-abc' > /proc/sys/kernel/hostname");
+    expect(s).toContain("mount -n --bind '/s/hosts' '/etc/hosts'");
+    expect(s).toContain("mount -n --bind '/s/vol/tmp' '/tmp'");
+    expect(s).not.toContain("__nk_shadow '");
+    expect(s.trimEnd().endsWith('exec "$@"')).toBe(true);
+    // The container's PATH is restored before exec.
+    expect(s.indexOf('PATH=$__nk_path')).toBeLessThan(s.indexOf('exec "$@"'));
+  });
+
+  it('shadows the deepest existing ancestor once for missing mount points, never the node filesystem', () => {
+    const s = script([
+      m('/s/vol/token', '/var/run/secrets/kubernetes.io/serviceaccount', true),
+      m('/s/vol/tmp', '/var/run/secrets/other'),
+      m('/s/vol/tmp', '/opt/ibm/wlp/output'),
+    ]);
+    expect(s.match(/__nk_shadow '\/var\/run'/g)).toHaveLength(1);
+    expect(s).toContain("__nk_shadow '/opt' '/s/scratch/1'");
+    expect(s).toContain("mkdir -p '/var/run/secrets/kubernetes.io/serviceaccount'");
+    expect(s).toContain("mkdir -p '/opt/ibm/wlp/output'");
+    // mkdir only after the shadow exists
+    expect(s.indexOf("__nk_shadow '/opt'")).toBeLessThan(
+      s.indexOf("mkdir -p '/opt/ibm/wlp/output'"),
+    );
+  });
+
+  it('creates mount points inside an earlier volume without shadowing', () => {
+    const s = script([m('/s/vol/tmp', '/tmp/deep/er'), m('/s/vol/tmp', '/tmp')]);
+    // parent first, whatever the manifest order
+    expect(s.indexOf("--bind '/s/vol/tmp' '/tmp'\n")).toBeLessThan(s.indexOf("'/tmp/deep/er'"));
+    expect(s).toContain("mkdir -p '/tmp/deep/er'");
+    expect(s).not.toContain("__nk_shadow '");
+  });
+
+  it('creates a file mount point for a file source (subPath of a file)', () => {
+    const s = script([m('/s/vol/cfg/a.conf', '/etc/app/a.conf', true, { subPath: 'a.conf' })]);
+    expect(s).toContain("__nk_shadow '/etc'");
+    expect(s).toContain("mkdir -p '/etc/app'; [ -e '/etc/app/a.conf' ] || : > '/etc/app/a.conf'");
+  });
+
+  it('remounts read-only mounts after all binds', () => {
+    const s = script([m('/s/vol/token', '/opt/t', true), m('/s/vol/tmp', '/opt/t/inner')]);
+    const ro = s.indexOf("mount -n -o remount,bind,ro '/opt/t'");
+    expect(ro).toBeGreaterThan(s.indexOf("--bind '/s/vol/tmp' '/opt/t/inner'"));
+    expect(s).not.toContain("remount,bind,ro '/opt/t/inner'");
+  });
+
+  it('changes into the working directory, creating it privately when missing', () => {
+    const s = script([], '/opt/app');
+    expect(s).toContain("__nk_shadow '/opt'");
+    expect(s).toContain("cd '/opt/app'");
+  });
+
+  it('refuses a missing top-level directory it cannot shadow', () => {
+    expect(() => script([m('/s/vol/tmp', '/data/x')])).toThrow(VolumeError);
+    expect(() => script([m('/s/vol/tmp', '/data/x')])).toThrow('a top-level directory');
+  });
+
+  it('quotes for sh', () => {
+    expect(shQuote("it's")).toBe(`'it'\\''s'`);
+  });
+});

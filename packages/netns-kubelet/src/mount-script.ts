@@ -1,0 +1,115 @@
+// The shell script that sets up a container's private mount namespace and then execs its
+// program. It runs as `unshare --mount --uts --propagation slave -- sh -c <script> sh argv…`
+// (inside the pod's netns), so every mount it makes is private to the container, while node
+// mounts made later (new pod netns files) still propagate in.
+//
+// Mount points that do not exist on the node are not created on the node's filesystem: the
+// deepest existing ancestor is "shadowed" by a tmpfs that re-binds all its original entries,
+// and the missing directories are made inside that tmpfs. Nothing leaks outside the container.
+import path from 'node:path';
+import { VolumeError } from './errors.js';
+import type { MountSpec } from './volume-plan.js';
+
+export type PathKind = 'dir' | 'file' | 'missing';
+
+export interface MountScriptInputs {
+  readonly hostname: string;
+  readonly mounts: readonly MountSpec[];
+  readonly workingDir?: string;
+  /** How the path looks from the node (following symlinks). */
+  readonly pathKind: (p: string) => PathKind;
+  /** A directory on the node where shadowed directories are rebound from (one per container run). */
+  readonly scratchDir: string;
+}
+
+/** Single-quotes a string for sh. */
+export function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+const PRELUDE = `set -eu
+__nk_path=$PATH
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+__nk_shadow() {
+  __nk_d=$1; __nk_s=$2
+  mkdir -p "$__nk_s"; mount -n --rbind "$__nk_d" "$__nk_s"
+  mount -n -t tmpfs -o "mode=$(stat -c %a "$__nk_s")" tmpfs "$__nk_d"
+  for __nk_e in "$__nk_s"/* "$__nk_s"/.[!.]* "$__nk_s"/..?*; do
+    [ -e "$__nk_e" ] || [ -L "$__nk_e" ] || continue
+    __nk_n=\${__nk_e##*/}
+    if [ -L "$__nk_e" ]; then ln -s "$(readlink "$__nk_e")" "$__nk_d/$__nk_n"
+    elif [ -d "$__nk_e" ]; then mkdir -p "$__nk_d/$__nk_n"; mount -n --rbind "$__nk_e" "$__nk_d/$__nk_n"
+    else [ -e "$__nk_d/$__nk_n" ] || : > "$__nk_d/$__nk_n"; mount -n --bind "$__nk_e" "$__nk_d/$__nk_n"; fi
+  done
+  umount -n -l "$__nk_s"
+}`;
+
+const under = (p: string, dir: string): boolean =>
+  p === dir || p.startsWith(dir === '/' ? '/' : `${dir}/`);
+
+export function mountScript(inp: MountScriptInputs): string {
+  const out: string[] = [PRELUDE];
+  out.push(`printf %s ${shQuote(inp.hostname)} > /proc/sys/kernel/hostname`);
+  // Parents before children, as runtimes order mounts (stable for equal depth).
+  const depth = (p: string): number => p.split('/').filter(Boolean).length;
+  const mounts = inp.mounts
+    .map((m, i) => ({ m, i }))
+    .sort((a, b) => depth(a.m.target) - depth(b.m.target) || a.i - b.i)
+    .map((x) => x.m);
+  /** Directories whose contents live only in this mount namespace (volumes, shadows). */
+  const ours: string[] = [];
+  let shadows = 0;
+
+  const ensure = (target: string, asFile: boolean, volume: string): void => {
+    const isOurs = ours.some((d) => under(target, d) && target !== d);
+    if (!isOurs && inp.pathKind(target) !== 'missing') return;
+    if (!isOurs) {
+      let anc = path.posix.dirname(target);
+      while (anc !== '/' && inp.pathKind(anc) === 'missing') anc = path.posix.dirname(anc);
+      if (!ours.some((d) => under(anc, d))) {
+        if (anc === '/')
+          throw new VolumeError(
+            volume,
+            `cannot create mount point ${target}: a top-level directory that does not exist on the node cannot be shadowed`,
+          );
+        if (inp.pathKind(anc) !== 'dir')
+          throw new VolumeError(
+            volume,
+            `cannot create mount point ${target}: ${anc} is not a directory`,
+          );
+        out.push(
+          `__nk_shadow ${shQuote(anc)} ${shQuote(path.posix.join(inp.scratchDir, String(shadows++)))}`,
+        );
+        ours.push(anc);
+      }
+    }
+    if (asFile)
+      out.push(
+        `mkdir -p ${shQuote(path.posix.dirname(target))}; [ -e ${shQuote(target)} ] || : > ${shQuote(target)}`,
+      );
+    else out.push(`mkdir -p ${shQuote(target)}`);
+  };
+
+  for (const m of mounts) {
+    const src = shQuote(m.source);
+    if (m.subPath !== undefined) out.push(`[ -e ${src} ] || mkdir -p ${src}`);
+    const asFile = inp.pathKind(m.source) === 'file';
+    ensure(m.target, asFile, m.volume);
+    out.push(`mount -n --bind ${src} ${shQuote(m.target)}`);
+    ours.push(m.target);
+  }
+  // Read-only last, so mount points inside a read-only volume could still be created.
+  for (const m of mounts)
+    if (m.readOnly) out.push(`mount -n -o remount,bind,ro ${shQuote(m.target)}`);
+  if (inp.workingDir) {
+    ensure(path.posix.normalize(inp.workingDir), false, 'workingDir');
+    out.push(`cd ${shQuote(inp.workingDir)}`);
+  }
+  out.push(
+    'PATH=$__nk_path',
+    'export PATH',
+    'unset __nk_path __nk_d __nk_s __nk_e __nk_n',
+    'exec "$@"',
+  );
+  return `${out.join('\n')}\n`;
+}
