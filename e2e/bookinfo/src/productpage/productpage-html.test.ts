@@ -93,6 +93,11 @@ describe('stars per reviews version', () => {
     expect(html).not.toContain('text-red-500">');
   });
 
+  it('puts one star per line, so counting matching lines counts stars', () => {
+    const html = page({ reviews: reviewsFrom('v2') });
+    expect(html.split('\n').filter((line) => line.includes('glyphicon-star'))).toHaveLength(9);
+  });
+
   it('v3 shows red stars', () => {
     const html = page({ reviews: reviewsFrom('v3', [2, 3]) });
     expect(count(html, 'glyphicon-star')).toBe(5);
@@ -102,7 +107,7 @@ describe('stars per reviews version', () => {
 
   it("puts each review's stars in its own row", () => {
     const html = page({ reviews: reviewsFrom('v2', [1, 3]) });
-    const rows = [...html.matchAll(/<div class="flex gap-x-1 text-black-500">(.*?)<\/div>/g)];
+    const rows = [...html.matchAll(/<div class="flex gap-x-1 text-black-500">([\s\S]*?)<\/div>/g)];
     expect(rows.map((r) => count(r[1] ?? '', 'glyphicon-star'))).toEqual([1, 3]);
   });
 

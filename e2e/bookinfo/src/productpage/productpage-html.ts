@@ -145,13 +145,17 @@ const MAX_STARS = 100;
 
 /** Stars when the rating has a non-zero star count, its error text when it has one. */
 function rating(value: unknown): string {
-  const stars = field(value, 'stars');
-  if (typeof stars === 'number' && stars !== 0) {
+  const count = field(value, 'stars');
+  if (typeof count === 'number' && count !== 0) {
     // Ratings accepts any POSTed number; a bound keeps a silly one from eating memory.
-    const n = Math.max(-MAX_STARS, Math.min(MAX_STARS, Math.trunc(stars)));
-    const filled = FILLED_STAR.repeat(Math.max(0, n));
-    const empty = EMPTY_STAR.repeat(Math.max(0, 5 - n));
-    return `      <div class="flex gap-x-1 text-${htmlText(field(value, 'color'))}-500">${filled}${empty}</div>`;
+    const n = Math.max(-MAX_STARS, Math.min(MAX_STARS, Math.trunc(count)));
+    // One star per line, as upstream renders them, so `grep -c glyphicon-star` counts stars
+    // just like `grep -o glyphicon-star | wc -l` does.
+    const stars = [
+      ...Array<string>(Math.max(0, n)).fill(FILLED_STAR),
+      ...Array<string>(Math.max(0, 5 - n)).fill(EMPTY_STAR),
+    ].map((svg) => `        ${svg}\n`);
+    return `      <div class="flex gap-x-1 text-${htmlText(field(value, 'color'))}-500">\n${stars.join('')}      </div>`;
   }
   const error = field(value, 'error');
   if (error !== undefined && error !== null && error !== '') {
