@@ -1,15 +1,17 @@
 // The CA signing core: holds the issuing key (imported once) and chain, and
 // turns a CSR into a workload leaf shaped like istiod's.
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate } from '@peculiar/asn1-x509';
 import { createPublicKey, randomBytes, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CaError } from './ca-error.js';
 import { orderIssuingChain, readCertificates, requireSigningCa } from './ca-chain.js';
 import { systemClock, type Clock } from './clock.js';
-import { parseAndVerifyCsr } from './csr.js';
 import { formatGoDuration } from './go-duration.js';
 import { keyIdentifier } from './key-id.js';
 import { generateRsaKey, importKeyPair, KeyError, type ImportedKeyPair } from './keys.js';
+import { checkCsr, LeafBuilder } from './leaf-builder.js';
 import { normalisePem } from './pem.js';
 import type { SpiffeId } from './spiffe-id.js';
 import { TrustBundle } from './trust-bundle.js';
@@ -68,17 +70,15 @@ async function wrapKeyErrors<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export class CertificateAuthority {
-  readonly #key: ImportedKeyPair;
   readonly #caKeyPem: string;
-  readonly #caCert: x509.X509Certificate;
+  /** Encodes and signs leaves; holds the CA key, imported once. */
+  readonly #leaves: LeafBuilder;
   /** [caCert, intermediates..., root] as PEM; the tail of every response. */
   readonly #issuingChainPems: readonly string[];
   readonly #certChainPem: string;
   readonly #clock: Clock;
   readonly #defaultTtl: number;
   readonly #maxTtl: number;
-  /** Same for every leaf, built once. */
-  readonly #staticExtensions: readonly x509.Extension[];
 
   readonly rootCertPem: string;
   readonly trustBundle: TrustBundle;
@@ -92,9 +92,7 @@ export class CertificateAuthority {
     certChainPem: string;
     options: CaOptions;
   }) {
-    this.#key = args.key;
     this.#caKeyPem = args.caKeyPem;
-    this.#caCert = new x509.X509Certificate(args.caCert.raw);
     this.#issuingChainPems = Object.freeze(
       args.issuingChain.map((c) => normalisePem(c.toString())),
     );
@@ -106,21 +104,29 @@ export class CertificateAuthority {
     this.rootCertPem = rootPems.join('');
     this.trustBundle = new TrustBundle(rootPems);
 
+    // Everything a leaf shares with every other leaf is encoded once here.
+    const caCert = new x509.X509Certificate(args.caCert.raw);
     const caSki =
-      this.#caCert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId ??
+      caCert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId ??
       keyIdentifier(args.caCert.publicKey);
-    this.#staticExtensions = Object.freeze([
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
-        true,
+    this.#leaves = new LeafBuilder({
+      issuerNameDer: AsnConvert.serialize(
+        AsnConvert.parse(args.caCert.raw, Certificate).tbsCertificate.subject,
       ),
-      new x509.ExtendedKeyUsageExtension(
-        [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
-        false,
-      ),
-      new x509.AuthorityKeyIdentifierExtension(caSki, false),
-    ]);
+      staticExtensionsDer: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+          true,
+        ),
+        new x509.ExtendedKeyUsageExtension(
+          [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
+          false,
+        ),
+        new x509.AuthorityKeyIdentifierExtension(caSki, false),
+      ].map((e) => e.rawData),
+      signingKey: args.key.privateKey,
+    });
   }
 
   /** A new self-signed RSA-2048 root, as istiod makes when no `cacerts` Secret exists. */
@@ -265,24 +271,16 @@ export class CertificateAuthority {
       );
     }
     const ttl = this.resolveTtlSeconds(opts.ttlSeconds);
-    const csr = await parseAndVerifyCsr(csrPem);
+    const csr = checkCsr(csrPem);
     const now = this.#clock.now().getTime();
-    const leaf = await x509.X509CertificateGenerator.create({
-      serialNumber: randomSerialHex(),
-      issuer: this.#caCert.subjectName,
-      // No subject: an empty DN, as istiod issues; the SAN is then critical.
+    const leafPem = await this.#leaves.build({
+      csr,
+      uri: identity.uri,
+      // istiod backdates by ClockSkewGracePeriod; the subject stays empty.
       notBefore: new Date(now - CLOCK_SKEW_GRACE_MS),
       notAfter: new Date(now + ttl * 1000),
-      publicKey: csr.spkiDer,
-      signingKey: this.#key.cryptoKeys.privateKey,
-      signingAlgorithm: this.#key.algorithm.sign,
-      extensions: [
-        ...this.#staticExtensions,
-        new x509.SubjectKeyIdentifierExtension(keyIdentifier(csr.publicKey), false),
-        new x509.SubjectAlternativeNameExtension([{ type: 'url', value: identity.uri }], true),
-      ],
     });
-    return [normalisePem(leaf.toString('pem')), ...this.#issuingChainPems];
+    return [leafPem, ...this.#issuingChainPems];
   }
 
   /** The material for the istio-ca-secret / cacerts Secret; fromPlugin() accepts it back. */

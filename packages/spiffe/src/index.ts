@@ -31,6 +31,20 @@ export { TrustBundle } from './trust-bundle.js';
 export { SvidError, type SvidErrorCode } from './svid-error.js';
 export { verifyPeerSvid, type PeerSvidOptions } from './verify-peer.js';
 export { verifySvidChain, type SvidChainOptions } from './verify-chain.js';
+export {
+  renewalTime,
+  RenewalError,
+  RenewingCertificate,
+  systemTimers,
+  ZTUNNEL_BACKOFF,
+  type Backoff,
+  type IssuedCertificate,
+  type RenewalErrorCode,
+  type RenewalEvent,
+  type RenewingCertificateOptions,
+  type ServingCertificate,
+  type Timers,
+} from './renewal.js';
 export { splitPemCertificates } from './pem.js';
 export { systemClock, type Clock } from './clock.js';
 
