@@ -75,10 +75,24 @@ function parseFacts(node: X509Certificate, fingerprint: string): CertFacts {
   };
 }
 
+/** PEM text → facts, so chains passed as strings skip Node's parse on repeats. */
+const byPem = new Map<string, CertFacts>();
+
+function remember<K>(map: Map<K, CertFacts>, key: K, facts: CertFacts): void {
+  if (map.size >= MAX_CACHED) {
+    // Evict the oldest insertion; peers churn slowly (24 h certs), so FIFO is enough.
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+  map.set(key, facts);
+}
+
 /** Facts for a PEM string or a Node certificate, from the cache when seen before. */
 export function certFacts(input: string | X509Certificate): CertFacts {
-  let node: X509Certificate;
   if (typeof input === 'string') {
+    const known = byPem.get(input);
+    if (known) return known;
+    let node: X509Certificate;
     try {
       node = new X509Certificate(input);
     } catch (err) {
@@ -87,19 +101,15 @@ export function certFacts(input: string | X509Certificate): CertFacts {
         `cannot parse the certificate PEM: ${(err as Error).message}`,
       );
     }
-  } else {
-    node = input;
+    const facts = certFacts(node);
+    remember(byPem, input, facts);
+    return facts;
   }
-  const fingerprint = node.fingerprint256;
+  const fingerprint = input.fingerprint256;
   const hit = cache.get(fingerprint);
   if (hit) return hit;
-  const facts = parseFacts(node, fingerprint);
-  if (cache.size >= MAX_CACHED) {
-    // Evict the oldest insertion; peers churn slowly (24 h certs), so FIFO is enough.
-    const oldest = cache.keys().next();
-    if (!oldest.done) cache.delete(oldest.value);
-  }
-  cache.set(fingerprint, facts);
+  const facts = parseFacts(input, fingerprint);
+  remember(cache, fingerprint, facts);
   return facts;
 }
 

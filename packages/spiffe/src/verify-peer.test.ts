@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { certFactsCacheSize } from './cert-facts.js';
+import { certFacts, certFactsCacheSize } from './cert-facts.js';
 import { CertificateAuthority } from './certificate-authority.js';
 import { createCsr } from './csr.js';
 import { generateWorkloadKey } from './keys.js';
@@ -72,6 +72,11 @@ describe('verifyPeerSvid (post-handshake check)', () => {
     const size = certFactsCacheSize();
     // A separately parsed copy of the same certificate hits the same entry.
     verifyPeerSvid(new X509Certificate(leaf.raw));
+    expect(certFactsCacheSize()).toBe(size);
+    // PEM input resolves to the same cached facts object, repeat after repeat.
+    const pem = leaf.toString();
+    expect(certFacts(pem)).toBe(certFacts(leaf));
+    expect(certFacts(pem)).toBe(certFacts(pem));
     expect(certFactsCacheSize()).toBe(size);
   });
 
