@@ -31,10 +31,11 @@ export const aggregatedDiscoveryServiceDefinition = {
 };
 
 /** Server-side handlers for `server.addService(aggregatedDiscoveryServiceDefinition, …)`. */
-export interface AggregatedDiscoveryServiceHandlers {
+// A type alias (not an interface) so it is assignable to grpc-js UntypedServiceImplementation.
+export type AggregatedDiscoveryServiceHandlers = {
   StreamAggregatedResources: handleBidiStreamingCall<DiscoveryRequest, DiscoveryResponse>;
   DeltaAggregatedResources: handleBidiStreamingCall<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
-}
+};
 
 /**
  * Typed grpc-js client for delta ADS. Construct it like any grpc-js client:

@@ -19,9 +19,10 @@ export const istioCertificateServiceDefinition = {
 };
 
 /** Server-side handlers for `server.addService(istioCertificateServiceDefinition, …)`. */
-export interface IstioCertificateServiceHandlers {
+// A type alias (not an interface) so it is assignable to grpc-js UntypedServiceImplementation.
+export type IstioCertificateServiceHandlers = {
   CreateCertificate: handleUnaryCall<IstioCertificateRequest, IstioCertificateResponse>;
-}
+};
 
 /** Typed grpc-js client for the Istio CA. */
 export class IstioCertificateServiceClient extends Client {
