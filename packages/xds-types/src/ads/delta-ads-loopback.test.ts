@@ -483,6 +483,30 @@ describe('delta ADS over loopback gRPC', () => {
     expect(error.details).toMatch(/must carry node/);
   });
 
+  it('closes only the stream whose filter throws, with INTERNAL, and keeps serving others', async () => {
+    harness = new Harness();
+    harness.setWorkloads('w-1');
+    await harness.startServer({
+      filter: (proxy) => {
+        if (proxy.id === 'broken') throw new Error('no index entry for proxy broken');
+        return () => true;
+      },
+    });
+    const broken = harness.grpcClient().deltaAggregatedResources();
+    const failed = new Promise<ServiceError>((resolve) => broken.on('error', resolve));
+    broken.write(
+      create(DeltaDiscoveryRequestSchema, { node: { id: 'broken' }, typeUrl: ADDRESS_TYPE_URL }),
+    );
+    const error = await failed;
+    expect(error.code).toBe(status.INTERNAL);
+    expect(error.details).toBe('no index entry for proxy broken');
+
+    const zt = harness.client({});
+    zt.client.start();
+    await zt.client.whenReady();
+    expect(zt.addresses.events[0]?.added.map((r) => r.name)).toEqual(['w-1']);
+  });
+
   it('answers a state-of-the-world stream with UNIMPLEMENTED', async () => {
     harness = new Harness();
     await harness.startServer();

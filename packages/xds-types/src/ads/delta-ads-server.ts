@@ -144,21 +144,9 @@ export class DeltaAdsServer {
 
     call.on('data', (request: DeltaDiscoveryRequest) => {
       if (active.ended) return;
-      try {
+      this.guarded(connectionId, active, () => {
         connection.handleRequest(request);
-      } catch (error) {
-        const invalid = error instanceof XdsProtocolError;
-        const message = error instanceof Error ? error.message : String(error);
-        this.options.logger.warn(
-          { connectionId, proxyId: connection.proxyId, typeUrl: request.typeUrl, error: message },
-          invalid ? 'closing xDS stream: protocol violation' : 'closing xDS stream: internal error',
-        );
-        this.endStream(connectionId, active, message);
-        call.emit('error', {
-          code: invalid ? status.INVALID_ARGUMENT : status.INTERNAL,
-          details: message,
-        });
-      }
+      });
     });
     call.on('end', () => {
       this.endStream(connectionId, active, 'client closed the stream');
@@ -174,7 +162,11 @@ export class DeltaAdsServer {
 
   /** Re-evaluates the filter and resends differences for every stream (e.g. after istiod's filter inputs changed). */
   refresh(typeUrl?: string): void {
-    for (const stream of this.streams.values()) stream.connection.refresh(typeUrl);
+    for (const [id, stream] of [...this.streams]) {
+      this.guarded(id, stream, () => {
+        stream.connection.refresh(typeUrl);
+      });
+    }
   }
 
   /** Per-stream state for a debug endpoint. */
@@ -203,8 +195,33 @@ export class DeltaAdsServer {
     const names = this.pendingChanges.get(typeUrl);
     this.pendingChanges.delete(typeUrl);
     if (names === undefined || this.lifecycle !== 'running') return;
-    for (const stream of this.streams.values()) {
-      stream.connection.resourcesChanged(typeUrl, names);
+    for (const [id, stream] of [...this.streams]) {
+      this.guarded(id, stream, () => {
+        stream.connection.resourcesChanged(typeUrl, names);
+      });
+    }
+  }
+
+  /**
+   * Runs stream work; a protocol violation closes the stream with
+   * INVALID_ARGUMENT, any other failure (e.g. a throwing filter) with INTERNAL,
+   * and neither takes down the other streams.
+   */
+  private guarded(connectionId: string, stream: ActiveStream, work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      const invalid = error instanceof XdsProtocolError;
+      const message = error instanceof Error ? error.message : String(error);
+      this.options.logger.warn(
+        { connectionId, proxyId: stream.connection.proxyId, error: message },
+        invalid ? 'closing xDS stream: protocol violation' : 'closing xDS stream: internal error',
+      );
+      this.endStream(connectionId, stream, message);
+      stream.call.emit('error', {
+        code: invalid ? status.INVALID_ARGUMENT : status.INTERNAL,
+        details: message,
+      });
     }
   }
 
