@@ -77,3 +77,28 @@ export {
   type L4EvaluationOptions,
   type PolicySelection,
 } from './l4-evaluator.js';
+
+export type {
+  Field,
+  GlobMatcher,
+  L7Condition,
+  L7ConditionValues,
+  L7Operation,
+  L7Policy,
+  L7Rule,
+  L7Source,
+  PathTemplateMatcher,
+  RequestPrincipalMatcher,
+} from './l7-model.js';
+export { compileL7Policy, parseL7Policy } from './l7-compile.js';
+export {
+  normalizeRequestPath,
+  type NormalizedPath,
+  type PathNormalization,
+} from './path-normalization.js';
+export {
+  evaluateL7,
+  type L7Decision,
+  type L7EvaluationOptions,
+  type L7Request,
+} from './l7-evaluator.js';
