@@ -105,11 +105,47 @@ export function mountScript(inp: MountScriptInputs): string {
     ensure(path.posix.normalize(inp.workingDir), false, 'workingDir');
     out.push(`cd ${shQuote(inp.workingDir)}`);
   }
+  // Closing fd 3 tells the launcher the container's namespaces are set up (container-launcher.ts).
   out.push(
     'PATH=$__nk_path',
     'export PATH',
     'unset __nk_path __nk_d __nk_s __nk_e __nk_n',
+    'exec 3>&-',
     'exec "$@"',
   );
   return `${out.join('\n')}\n`;
+}
+
+export interface WrapperTools {
+  readonly nsenter: string;
+  readonly unshare: string;
+  readonly sh: string;
+}
+
+/**
+ * The argv that starts a container: enter the pod netns (none for hostNetwork pods, which
+ * stay in the node's), unshare mount + UTS namespaces (mounts slave to the node's), run the
+ * mount script, exec the program. nsenter and unshare exec rather than fork, so the spawned
+ * pid is the container's main process.
+ */
+export function containerCommand(
+  tools: WrapperTools,
+  netns: string | undefined,
+  script: string,
+  argv: readonly string[],
+): string[] {
+  return [
+    ...(netns ? [tools.nsenter, `--net=${netns}`, '--'] : []),
+    tools.unshare,
+    '--mount',
+    '--uts',
+    '--propagation',
+    'slave',
+    '--',
+    tools.sh,
+    '-c',
+    script,
+    'sh',
+    ...argv,
+  ];
 }
