@@ -13,7 +13,7 @@ import {
   type CniConfList,
   type CniRuntime,
 } from './cni-config.js';
-import { CniError } from './errors.js';
+import { CniError, errorMessage } from './errors.js';
 
 export interface CniAddResult {
   readonly confFile: string;
