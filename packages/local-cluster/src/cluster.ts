@@ -2,7 +2,7 @@
 // runs, write credentials, start the detached daemon and follow its progress
 // until the cluster is ready), find a running one, destroy one.
 import { spawn } from 'node:child_process';
-import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -15,7 +15,12 @@ import {
 } from './cluster-dirs.js';
 import { readEnv, type LocalClusterEnv } from './config.js';
 import { writeClusterCredentials } from './control-plane/credentials.js';
-import { CLUSTER_NAME_PATTERN, clusterLayout, type ClusterLayout } from './control-plane/layout.js';
+import {
+  CLUSTER_NAME_PATTERN,
+  clusterLayout,
+  nodeLayout,
+  type ClusterLayout,
+} from './control-plane/layout.js';
 import { LocalClusterError } from './errors.js';
 import { execInPod, type ExecOptions, type ExecResult } from './exec.js';
 import { assertHostSupported } from './host-check.js';
@@ -114,6 +119,23 @@ export class LocalCluster {
     if (!sandboxPid)
       throw new LocalClusterError(`cluster ${this.name} is not running (no sandbox process)`);
     return execInPod(this.layout, this.spec.nodes, sandboxPid, namespace, pod, argv, options);
+  }
+
+  /** Copies component and kubelet logs, and each node's pod state and container logs, into `dir`. */
+  async exportLogs(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    await cp(this.layout.logs, path.join(dir, 'logs'), { recursive: true }).catch(() => undefined);
+    for (const node of this.spec.nodes) {
+      const pods = path.join(nodeLayout(this.layout, node.name).kubeletStateDir, 'pods');
+      await cp(pods, path.join(dir, 'nodes', node.name, 'pods'), {
+        recursive: true,
+        // Only regular files and dirs: sockets and fifos cannot be copied.
+        filter: async (src) => {
+          const st = await lstat(src).catch(() => undefined);
+          return st !== undefined && (st.isFile() || st.isDirectory());
+        },
+      }).catch(() => undefined);
+    }
   }
 
   async running(): Promise<boolean> {

@@ -1,0 +1,44 @@
+// The same bookinfo scenario on kind, where Docker and kind exist.
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, inject } from 'vitest';
+import { readE2eEnv } from './config.js';
+import { KindDriver } from './drivers/kind-driver.js';
+import './provided.js';
+import { bookinfoScenario } from './scenarios/bookinfo.js';
+import { formatTimings, type Timings } from './timings.js';
+
+const provided = inject('kindCluster');
+if (provided.notRun) console.warn(`[e2e kind] bookinfo scenario NOT RUN: ${provided.notRun}`);
+
+describe.skipIf(provided.notRun !== undefined)('bookinfo on kind', () => {
+  let driver: KindDriver | undefined;
+  let failed = false;
+  const timings: Timings = { ...provided.timings };
+  const env = readE2eEnv();
+
+  beforeAll(() => {
+    driver = KindDriver.attach(provided.clusterName ?? '', provided.kubeconfig ?? '', {
+      kind: env.kindBinary,
+      docker: env.dockerBinary,
+    });
+  });
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') failed = true;
+  });
+  afterAll(async () => {
+    console.log(formatTimings('kind', timings));
+    if (failed && driver) {
+      const dir = path.join(env.artifactsDir, `kind-${Date.now()}`);
+      await driver.exportLogs(dir);
+      console.warn(`[e2e kind] a step failed; kind logs exported to ${dir}`);
+    }
+  }, 120_000);
+
+  bookinfoScenario({
+    driver: () => {
+      if (!driver) throw new Error('no kind driver (globalSetup failed?)');
+      return driver;
+    },
+    timings,
+  });
+});

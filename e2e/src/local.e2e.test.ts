@@ -1,0 +1,56 @@
+// The bookinfo scenario on the local cluster (root + Linux), then the check
+// that destroying the cluster leaves the host's network as it was.
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { diffSnapshots, snapshotHostNetwork } from '@ambient-ts/local-cluster';
+import { readE2eEnv } from './config.js';
+import { LocalDriver } from './drivers/local-driver.js';
+import './provided.js';
+import { bookinfoScenario } from './scenarios/bookinfo.js';
+import { formatTimings, type Timings } from './timings.js';
+
+const provided = inject('localCluster');
+if (provided.notRun) console.warn(`[e2e local] bookinfo scenario NOT RUN: ${provided.notRun}`);
+
+describe.skipIf(provided.notRun !== undefined)('bookinfo on the local cluster', () => {
+  let driver: LocalDriver | undefined;
+  let failed = false;
+  const timings: Timings = { ...provided.timings };
+
+  beforeAll(async () => {
+    driver = await LocalDriver.attach(provided.clusterName ?? '');
+  });
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') failed = true;
+  });
+  afterAll(() => {
+    console.log(formatTimings('local', timings));
+  });
+
+  bookinfoScenario({
+    driver: () => {
+      if (!driver) throw new Error('no local cluster driver (globalSetup failed?)');
+      return driver;
+    },
+    timings,
+  });
+
+  it(
+    'leaves the host network namespaces, interfaces, routes and iptables unchanged once destroyed',
+    async () => {
+      if (!driver) throw new Error('no local cluster driver');
+      if (failed) {
+        const dir = path.join(readE2eEnv().artifactsDir, `local-${Date.now()}`);
+        await driver.exportLogs(dir);
+        console.warn(`[e2e local] a step failed; cluster logs copied to ${dir}`);
+      }
+      const started = Date.now();
+      await driver.destroy();
+      timings['cluster destroy'] = Date.now() - started;
+      await expect(stat(driver.cluster.stateDir)).rejects.toThrow(/ENOENT/);
+      expect(diffSnapshots(provided.hostBefore!, await snapshotHostNetwork())).toEqual([]);
+    },
+    3 * 60_000,
+  );
+});

@@ -1,0 +1,26 @@
+// What the globalSetups hand to the test files (vitest provide/inject).
+import type { HostNetworkSnapshot } from '@ambient-ts/local-cluster';
+import type { Timings } from './timings.js';
+
+export interface LocalProvided {
+  /** Set when the suite cannot run here; the tests print it and skip. */
+  readonly notRun?: string;
+  readonly clusterName?: string;
+  /** The host's network before the cluster existed. */
+  readonly hostBefore?: HostNetworkSnapshot;
+  readonly timings?: Timings;
+}
+
+export interface KindProvided {
+  readonly notRun?: string;
+  readonly clusterName?: string;
+  readonly kubeconfig?: string;
+  readonly timings?: Timings;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    localCluster: LocalProvided;
+    kindCluster: KindProvided;
+  }
+}
