@@ -90,7 +90,7 @@ export type {
   PathTemplateMatcher,
   RequestPrincipalMatcher,
 } from './l7-model.js';
-export { compileL7Policy, parseL7Policy } from './l7-compile.js';
+export { compileL7Policy, failClosedL7Policy, parseL7Policy } from './l7-compile.js';
 export {
   normalizeRequestPath,
   type NormalizedPath,

@@ -2,17 +2,13 @@
 // policy takes in the mesh — parse and validate (istiod), translate, encode,
 // decode, validate (ztunnel), evaluate — against one connection each.
 
-import { fromBinary, toBinary } from '@bufbuild/protobuf';
-import { security } from '@ambient-ts/xds-types';
 import { describe, expect, it } from 'vitest';
-import { yamlObjects } from '../test/fixtures.js';
+import { ztunnelPolicies } from '../test/fixtures.js';
 import type { PeerIdentity } from './decision.js';
 import { evaluateL4, type L4Connection } from './l4-evaluator.js';
-import type { L4Policy } from './l4-model.js';
 import { authorizationFromProto } from './l4-proto.js';
-import { parseAuthorizationPolicy } from './parse-authorization-policy.js';
 import { staticStrictAuthorization } from './peer-authentication-conversion.js';
-import { translateForZtunnel, type ZtunnelTranslationOptions } from './ztunnel-translation.js';
+import type { ZtunnelTranslationOptions } from './ztunnel-translation.js';
 
 const WEB: PeerIdentity = {
   trustDomain: 'cluster.local',
@@ -28,16 +24,6 @@ const BASE_CONN: L4Connection = {
   destinationPort: 9080,
 };
 const PLAINTEXT = { sourceIdentity: undefined };
-
-/** What ztunnel holds after istiod translated the YAML and sent it over the wire. */
-export function ztunnelPolicies(yaml: string, options?: ZtunnelTranslationOptions): L4Policy[] {
-  return yamlObjects(yaml).flatMap((obj) => {
-    const { authorization } = translateForZtunnel(parseAuthorizationPolicy(obj), options);
-    if (!authorization) return [];
-    const bytes = toBinary(security.AuthorizationSchema, authorization);
-    return [authorizationFromProto(fromBinary(security.AuthorizationSchema, bytes))];
-  });
-}
 
 /** A policy in namespace `backend` (the destination's) unless the YAML names another. */
 const ap = (spec: string, name = 'p', namespace = 'backend'): string =>

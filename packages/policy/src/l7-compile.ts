@@ -17,7 +17,11 @@ import type {
   RequestPrincipalMatcher,
 } from './l7-model.js';
 import type { AuthzCondition, AuthzOperation, AuthzPolicy, AuthzSource } from './model.js';
-import { parseAuthorizationPolicy } from './parse-authorization-policy.js';
+import {
+  DRY_RUN_ANNOTATION,
+  parseAuthorizationPolicy,
+  parseGoBool,
+} from './parse-authorization-policy.js';
 import { toStringMatcher, type StringMatcher } from './string-match.js';
 import { containsPathTemplate } from './value-checks.js';
 
@@ -26,10 +30,15 @@ const field = <A, T>(values: readonly A[], notValues: readonly A[], f: (a: A) =>
   notValues: notValues.map(f),
 });
 
-/** Namespace values: `*` is presence, any other `*` a glob wildcard. */
+/**
+ * Namespace values: the four forms where they apply (`*`, one leading or
+ * trailing `*`, none); any other use of `*` is a glob wildcard, as Envoy reads it.
+ */
 function namespaceMatcher(value: string): StringMatcher | GlobMatcher {
-  if (value === '*' || !value.includes('*')) return toStringMatcher(value);
-  return { kind: 'glob', parts: value.split('*') };
+  const parts = value.split('*');
+  const simple =
+    parts.length === 1 || (parts.length === 2 && (value.startsWith('*') || value.endsWith('*')));
+  return simple ? toStringMatcher(value) : { kind: 'glob', parts };
 }
 
 /** Paths: templates keep their text; everything else uses the four forms. */
@@ -170,6 +179,43 @@ export function compileL7Policy(policy: AuthzPolicy): L7Policy {
     ...(policy.provider !== undefined && { provider: policy.provider }),
     dryRun: policy.dryRun,
     rules,
+  };
+}
+
+/**
+ * What a waypoint enforces for an AuthorizationPolicy object that failed
+ * validation (dropping it would widen access): a DENY, CUSTOM or unreadable
+ * action denies every request, an ALLOW allows nothing; AUDIT needs nothing.
+ * Undefined when the object cannot be identified or is an AUDIT policy.
+ */
+export function failClosedL7Policy(obj: unknown): L7Policy | undefined {
+  const asObject = (v: unknown): Readonly<Record<string, unknown>> | undefined =>
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : undefined;
+  const root = asObject(obj);
+  const metadata = asObject(root?.metadata);
+  const name = metadata?.name;
+  const namespace = metadata?.namespace;
+  if (
+    typeof name !== 'string' ||
+    name === '' ||
+    typeof namespace !== 'string' ||
+    namespace === ''
+  ) {
+    return undefined;
+  }
+  const action = asObject(root?.spec)?.action ?? 'ALLOW';
+  if (action === 'AUDIT') return undefined;
+  const dryRunText = asObject(metadata?.annotations)?.[DRY_RUN_ANNOTATION];
+  const dryRun = typeof dryRunText === 'string' && parseGoBool(dryRunText) === true;
+  const denies = action !== 'ALLOW';
+  return {
+    name,
+    namespace,
+    action: denies ? 'DENY' : 'ALLOW',
+    dryRun,
+    rules: denies ? [{ from: [], to: [], when: [] }] : [],
   };
 }
 

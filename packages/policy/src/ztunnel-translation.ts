@@ -326,7 +326,8 @@ function looseObject(value: unknown): Readonly<Record<string, unknown>> | undefi
  * is enforced fail-closed in the scope it names: a DENY (or an unreadable
  * action) denies everything, an ALLOW allows nothing. AUDIT never changes a
  * decision and CUSTOM is not for ztunnel, so those send nothing; neither do
- * targetRef policies (the waypoint side fails closed on its own).
+ * targetRef policies without a selector (the waypoint side fails closed on its
+ * own, see failClosedL7Policy).
  */
 export function failClosedForZtunnel(
   obj: unknown,
@@ -352,7 +353,11 @@ export function failClosedForZtunnel(
     return { status: [invalid('the policy cannot be identified and is not sent')], warnings: [] };
   }
   const present = (k: string): boolean => spec[k] !== undefined && spec[k] !== null;
-  if (present('targetRef') || present('targetRefs')) return { status: [], warnings: [] };
+  // Only a policy that is plainly for waypoints is left to them; one that also
+  // names a selector is read the ztunnel way too.
+  if ((present('targetRef') || present('targetRefs')) && !present('selector')) {
+    return { status: [], warnings: [] };
+  }
   const dryRun = isDryRunAnnotated(looseObject(metadata?.annotations));
   if (dryRun && !options.enableDryRun) {
     return {

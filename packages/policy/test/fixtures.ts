@@ -1,7 +1,13 @@
 // Builders for tests: plain Kubernetes objects as a client would hand them over.
 // (Test-only; outside src/ so the build never sees it.)
 
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { security } from '@ambient-ts/xds-types';
 import { parse } from 'yaml';
+import type { L4Policy } from '../src/l4-model.js';
+import { authorizationFromProto } from '../src/l4-proto.js';
+import { parseAuthorizationPolicy } from '../src/parse-authorization-policy.js';
+import { translateForZtunnel, type ZtunnelTranslationOptions } from '../src/ztunnel-translation.js';
 
 export function authorizationPolicy(
   spec: unknown,
@@ -42,4 +48,17 @@ export function yamlObjects(text: string): unknown[] {
     .map((doc) => doc.trim())
     .filter((doc) => doc !== '')
     .map((doc) => parse(doc) as unknown);
+}
+
+/**
+ * What ztunnel holds after istiod parsed and translated the YAML policies and
+ * sent them over the wire: encoded, decoded and validated.
+ */
+export function ztunnelPolicies(yaml: string, options?: ZtunnelTranslationOptions): L4Policy[] {
+  return yamlObjects(yaml).flatMap((obj) => {
+    const { authorization } = translateForZtunnel(parseAuthorizationPolicy(obj), options);
+    if (!authorization) return [];
+    const bytes = toBinary(security.AuthorizationSchema, authorization);
+    return [authorizationFromProto(fromBinary(security.AuthorizationSchema, bytes))];
+  });
 }
