@@ -94,13 +94,14 @@ describe.skipIf(skipped)(
   `outbound TCP inside a network namespace${skipped ? ` (skipped: ${netnsUnavailableReason})` : ''}`,
   () => {
     let lab: NetnsLab;
+    let ns: string;
     let netns: NetnsFd;
     let peerFd: NetnsFd;
     let peerServer: Server;
 
     beforeAll(async () => {
       lab = new NetnsLab();
-      const ns = lab.addNamespace('conn');
+      ns = lab.addNamespace('conn');
       const peer = lab.addNamespace('conn-peer');
       lab.link(
         { ns, cidr: '198.18.4.1/24', cidr6: 'fd00:4::1/64' },
@@ -136,6 +137,11 @@ describe.skipIf(skipped)(
       }
     });
 
+    /** Sockets of the namespace still trying to connect. */
+    function synSent(): string {
+      return lab.execSync(ns, 'ss', ['-Htn', 'state', 'syn-sent']).trim();
+    }
+
     it('creates the socket inside the namespace (its address and routes)', async () => {
       const fd = await connectTcpInNetns(netns, { host: '198.18.4.2', port: 7000 });
       expect(localAddressOf(fd).address).toBe('198.18.4.1');
@@ -161,6 +167,7 @@ describe.skipIf(skipped)(
       expect(error.message).toContain('within 1500 ms');
       expect(elapsed).toBeGreaterThanOrEqual(1490);
       expect(ticks).toBeGreaterThanOrEqual(20); // ~30 expected: the loop was never blocked
+      expect(synSent()).toBe(''); // the half-open socket was closed, not leaked
     });
 
     it('aborts a pending connect through its AbortSignal', async () => {
@@ -173,8 +180,10 @@ describe.skipIf(skipped)(
       setTimeout(() => {
         controller.abort(new Error('drain'));
       }, 100);
+      expect(synSent()).toContain('198.18.4.2:9');
       const error = expectInstance(await rejectionOf(pending), ConnectAbortedError);
       expect(error.message).toContain('198.18.4.2:9');
+      expect(synSent()).toBe('');
     });
 
     it('reports an unroutable destination inside the namespace', async () => {

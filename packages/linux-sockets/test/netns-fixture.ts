@@ -75,7 +75,7 @@ export class NetnsLab {
   readonly prefix = `lsk${process.pid.toString(36)}`;
   readonly #namespaces: string[] = [];
   readonly #children: ChildProcess[] = [];
-  #links = 0;
+  static #links = 0;
 
   constructor() {
     sweepStaleNamespaces();
@@ -99,7 +99,7 @@ export class NetnsLab {
     a: { ns: string; cidr: string; cidr6?: string },
     b: { ns: string; cidr: string; cidr6?: string },
   ): { ifA: string; ifB: string } {
-    const n = this.#links++;
+    const n = NetnsLab.#links++;
     const ifA = `${this.prefix}v${n}a`;
     const ifB = `${this.prefix}v${n}b`;
     execFileSync('ip', [
