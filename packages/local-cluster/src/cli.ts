@@ -47,7 +47,15 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       const nodes = Number(values.nodes);
+      // Ctrl-C while starting: the cluster is only half up, so take it down
+      // rather than leave a daemon running.
+      const interrupted = () => {
+        progress('interrupted; tearing the cluster down');
+        void destroyCluster(name, progress).finally(() => process.exit(130));
+      };
+      process.once('SIGINT', interrupted);
       const cluster = await createCluster({ name, nodes, progress });
+      process.off('SIGINT', interrupted);
       const t = cluster.timings;
       if (t) {
         progress(

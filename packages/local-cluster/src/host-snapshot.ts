@@ -62,3 +62,20 @@ export function diffSnapshots(before: HostNetworkSnapshot, after: HostNetworkSna
   }
   return diffs;
 }
+
+/**
+ * The diff against `before`, re-taken for up to `settleMs` until it is empty:
+ * the kernel frees a dead sandbox's namespaces asynchronously, so the first
+ * look right after teardown can still see them. A real leak persists.
+ */
+export async function hostNetworkDiff(
+  before: HostNetworkSnapshot,
+  settleMs = 15_000,
+): Promise<string[]> {
+  const deadline = Date.now() + settleMs;
+  for (;;) {
+    const diff = diffSnapshots(before, await snapshotHostNetwork());
+    if (diff.length === 0 || Date.now() >= deadline) return diff;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

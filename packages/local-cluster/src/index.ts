@@ -52,6 +52,7 @@ export {
 export {
   snapshotHostNetwork,
   diffSnapshots,
+  hostNetworkDiff,
   normaliseIptablesSave,
   type HostNetworkSnapshot,
 } from './host-snapshot.js';

@@ -37,6 +37,9 @@ describe('control-plane command lines', () => {
     expect(flag(argv, 'advertise-address')).toBe('172.18.0.1');
     expect(flag(argv, 'allow-privileged')).toBe('true');
     expect(flag(argv, 'kubelet-preferred-address-types')).toBe('InternalIP');
+    expect(flag(argv, 'kubelet-certificate-authority')).toBe(
+      '/tmp/ambient-ts-clusters/t/pki/ca.crt',
+    );
     expect(flag(argv, 'client-ca-file')).toBe('/tmp/ambient-ts-clusters/t/pki/ca.crt');
   });
 

@@ -57,6 +57,8 @@ export function apiserverComponent(layout: ClusterLayout, binDir: string): Compo
       `--kubelet-client-certificate=${pkiPath(layout, 'apiserverKubeletClientCert')}`,
       `--kubelet-client-key=${pkiPath(layout, 'apiserverKubeletClientKey')}`,
       '--kubelet-preferred-address-types=InternalIP',
+      // Kubelets serve with certificates from our CA, so the apiserver verifies them.
+      `--kubelet-certificate-authority=${pkiPath(layout, 'caCert')}`,
       `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
       `--service-account-key-file=${pkiPath(layout, 'serviceAccountPub')}`,
       `--service-account-signing-key-file=${pkiPath(layout, 'serviceAccountKey')}`,

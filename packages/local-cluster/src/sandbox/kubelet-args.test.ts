@@ -26,5 +26,8 @@ describe('netns kubelet command line', () => {
     expect(value('--cluster-domain')).toBe('cluster.local');
     expect(value('--image-table')).toBe('/repo/deploy/images/local-images.json');
     expect(value('--kube-binaries')).toBe('/cache/bin');
+    expect(value('--tls-cert')).toBe('/s/nodes/node-1/pki/kubelet.crt');
+    expect(value('--tls-key')).toBe('/s/nodes/node-1/pki/kubelet.key');
+    expect(value('--client-ca')).toBe('/s/pki/ca.crt');
   });
 });

@@ -1,6 +1,6 @@
 // The netns kubelet's command line, per the contract with
 // packages/netns-kubelet (flag names are that package's CLI).
-import type { ClusterLayout, NodeLayout } from '../control-plane/layout.js';
+import { pkiPath, type ClusterLayout, type NodeLayout } from '../control-plane/layout.js';
 import { CLUSTER_NETWORK, type NodePlan } from '../network/plan.js';
 
 export interface KubeletArgsInput {
@@ -36,5 +36,13 @@ export function kubeletArgv(input: KubeletArgsInput): string[] {
     `${nl.cniBinDir}:/usr/lib/cni`,
     '--kube-binaries',
     input.binDir,
+    // :10250 serves with a certificate from the cluster CA (SANs: node IP and
+    // name) and accepts clients signed by it: the apiserver's kubelet client.
+    '--tls-cert',
+    nl.kubeletCert,
+    '--tls-key',
+    nl.kubeletKey,
+    '--client-ca',
+    pkiPath(input.clusterLayout, 'caCert'),
   ];
 }
