@@ -18,7 +18,10 @@ describe('CNI configuration', () => {
   });
 
   it('reads a conflist and turns a single-plugin .conf into a list', () => {
-    const list = parseConfList(JSON.stringify(defaultConfList(['10.244.1.0/24'])), 'x.conflist');
+    const list = parseConfList(
+      JSON.stringify(defaultConfList(['10.244.1.0/24'], '/n/var/lib/cni/networks')),
+      'x.conflist',
+    );
     expect(list.plugins.map((p) => p.type)).toEqual(['ptp']);
     const single = parseConfList('{"cniVersion":"0.4.0","name":"n","type":"bridge"}', 'x.conf');
     expect(single).toMatchObject({ cniVersion: '0.4.0', name: 'n', plugins: [{ type: 'bridge' }] });
@@ -100,7 +103,7 @@ describe('CNI configuration', () => {
   });
 
   it('writes a ptp + host-local default over the node pod CIDR without masquerade', () => {
-    const c = defaultConfList(['10.244.1.0/24']);
+    const c = defaultConfList(['10.244.1.0/24'], '/n/var/lib/cni/networks');
     expect(c.plugins[0]).toMatchObject({
       type: 'ptp',
       ipMasq: false,

@@ -133,7 +133,11 @@ export function parsePluginOutput(
 }
 
 /** The conflist this runtime writes when the conf dir has none: ptp + host-local + loopback over the node's pod CIDR. */
-export function defaultConfList(podCidrs: readonly string[], mtu = 1500): CniConfList {
+export function defaultConfList(
+  podCidrs: readonly string[],
+  ipamDataDir: string,
+  mtu = 1500,
+): CniConfList {
   return {
     cniVersion: '1.0.0',
     name: 'netns-kubelet',
@@ -148,6 +152,8 @@ export function defaultConfList(podCidrs: readonly string[], mtu = 1500): CniCon
           type: 'host-local',
           ranges: podCidrs.map((subnet) => [{ subnet }]),
           routes: [{ dst: '0.0.0.0/0' }],
+          // Per node (under its node root): nodes must not share host-local's allocations.
+          dataDir: ipamDataDir,
         },
       },
     ],

@@ -31,6 +31,8 @@ export interface KubeletConfig {
   /** First CrashLoopBackOff delay; kubelet uses 10 s, doubling to 5 min. */
   readonly backoffInitialMs: number;
   readonly backoffMaxMs: number;
+  /** The kubelet's PATH, to find ip, nsenter, unshare, iptables. */
+  readonly envPath: string | undefined;
 }
 
 const usage =
@@ -136,6 +138,7 @@ export function parseConfig(
     logLevel: values['log-level'] ?? env.NETNS_KUBELET_LOG_LEVEL ?? 'info',
     backoffInitialMs: seconds('backoff-initial', 10),
     backoffMaxMs: seconds('backoff-max', 300),
+    envPath: env.PATH,
   };
 }
 
