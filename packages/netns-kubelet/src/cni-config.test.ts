@@ -7,6 +7,7 @@ import {
   pickConfFile,
   pluginEnv,
   pluginStdin,
+  podPortMappings,
   resultIPs,
 } from './cni-config.js';
 
@@ -56,6 +57,36 @@ describe('CNI configuration', () => {
       cniVersion: '1.0.0',
       name: 'k8s',
       prevResult: prev,
+    });
+  });
+
+  it('gives hostPort mappings to plugins that declare the portMappings capability only', () => {
+    const list = parseConfList(
+      JSON.stringify({
+        cniVersion: '1.0.0',
+        name: 'k8s',
+        plugins: [{ type: 'ptp' }, { type: 'portmap', capabilities: { portMappings: true } }],
+      }),
+      'f',
+    );
+    const portMappings = podPortMappings([
+      {
+        ports: [
+          { containerPort: 80, hostPort: 8080 },
+          { containerPort: 53, protocol: 'UDP' },
+        ],
+      },
+    ]);
+    expect(portMappings).toEqual([{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]);
+    const ptp = JSON.parse(
+      pluginStdin(list, list.plugins[0]!, undefined, { portMappings }),
+    ) as Record<string, unknown>;
+    expect(ptp.runtimeConfig).toBeUndefined();
+    const pm = JSON.parse(
+      pluginStdin(list, list.plugins[1]!, undefined, { portMappings }),
+    ) as Record<string, unknown>;
+    expect(pm.runtimeConfig).toEqual({
+      portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }],
     });
   });
 

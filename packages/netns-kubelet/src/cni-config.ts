@@ -23,6 +23,16 @@ export interface CniRuntime {
   /** CNI_ARGS: K8S_POD_NAMESPACE, K8S_POD_NAME, K8S_POD_INFRA_CONTAINER_ID, K8S_POD_UID. */
   readonly args: Readonly<Record<string, string>>;
   readonly path: readonly string[];
+  /** Capability arguments (CNI conventions), given to plugins that declare the capability. */
+  readonly capabilityArgs?: { readonly portMappings?: readonly PortMapping[] };
+}
+
+/** A hostPort, in the portmap plugin's runtimeConfig shape. */
+export interface PortMapping {
+  readonly hostPort: number;
+  readonly containerPort: number;
+  readonly protocol: string;
+  readonly hostIP?: string;
 }
 
 /** The conf file the runtime uses: the first .conflist (then .conf/.json, converted) in lexical order. */
@@ -65,11 +75,42 @@ export function parseConfList(text: string, file: string): CniConfList {
   };
 }
 
-/** The stdin config for one plugin: its own keys plus name, cniVersion and (ADD/DEL) prevResult. */
-export function pluginStdin(list: CniConfList, plugin: CniPluginConf, prevResult: unknown): string {
+/**
+ * The stdin config for one plugin: its own keys plus name, cniVersion, (ADD/DEL) prevResult
+ * and runtimeConfig for the capabilities it declares.
+ */
+export function pluginStdin(
+  list: CniConfList,
+  plugin: CniPluginConf,
+  prevResult: unknown,
+  capabilityArgs: CniRuntime['capabilityArgs'] = {},
+): string {
   const conf: Record<string, unknown> = { ...plugin, cniVersion: list.cniVersion, name: list.name };
   if (prevResult !== undefined) conf.prevResult = prevResult;
+  const caps = (plugin.capabilities ?? {}) as Record<string, unknown>;
+  const runtimeConfig: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(capabilityArgs))
+    if (caps[k] === true && v !== undefined) runtimeConfig[k] = v;
+  if (Object.keys(runtimeConfig).length > 0) conf.runtimeConfig = runtimeConfig;
   return JSON.stringify(conf);
+}
+
+/** hostPort mappings of a pod's containers (what the portmap plugin needs). */
+export function podPortMappings(
+  containers: readonly {
+    ports?: { containerPort: number; hostPort?: number; protocol?: string; hostIP?: string }[];
+  }[],
+): PortMapping[] {
+  return containers.flatMap((c) =>
+    (c.ports ?? [])
+      .filter((p) => p.hostPort !== undefined && p.hostPort > 0)
+      .map((p) => ({
+        hostPort: p.hostPort ?? 0,
+        containerPort: p.containerPort,
+        protocol: (p.protocol ?? 'TCP').toLowerCase(),
+        ...(p.hostIP ? { hostIP: p.hostIP } : {}),
+      })),
+  );
 }
 
 export function cniArgsString(args: Readonly<Record<string, string>>): string {

@@ -80,7 +80,7 @@ export function cniRunner(opts: CniRunnerOptions): CniRunner {
   ): Promise<unknown> => {
     const bin = await findPlugin(opts.binDirs, plugin.type);
     const r = await opts.run([bin], {
-      input: pluginStdin(list, plugin, prevResult),
+      input: pluginStdin(list, plugin, prevResult, rt.capabilityArgs),
       env: pluginEnv(command, { ...rt, path: opts.binDirs }),
       // Plugins see the spec's variables plus PATH (they call iptables, ip…).
       extendEnv: true,

@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   void nodeAgent.heartbeat(signal);
   const podCidrs = await nodeAgent.waitForPodCidrs(signal);
   if (signal.aborted) return;
-  const conf = await ensureCniConf(config.cniConfDir, podCidrs, config.nodeRoot);
+  const conf = await ensureCniConf(config.cniConfDir, podCidrs, config.nodeRoot, 10_000);
   log.info({ podCidrs, cniConf: conf.file, written: conf.written }, 'node network ready');
   nodeAgent.watchRoutes(podCidrs, signal);
 

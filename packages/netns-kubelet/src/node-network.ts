@@ -10,15 +10,24 @@ import { masqueradeJump, masqueradeRules, type PodRoute } from './node-routes.js
 export const ROUTE_PROTO = '199';
 export const CONF_FILE = '10-netns-kubelet.conflist';
 
-/** Writes our conflist unless the conf dir already has a network; returns the file in use. */
+/**
+ * Writes our conflist unless the conf dir gets a network within waitMs (a network daemon,
+ * such as the local cluster's supervisor, may write it); returns the file in use.
+ */
 export async function ensureCniConf(
   confDir: string,
   podCidrs: readonly string[],
   nodeRoot: string,
+  waitMs = 0,
 ): Promise<{ file: string; written: boolean }> {
   await mkdir(confDir, { recursive: true });
-  const existing = pickConfFile(await readdir(confDir));
-  if (existing) return { file: path.join(confDir, existing), written: false };
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const existing = pickConfFile(await readdir(confDir));
+    if (existing) return { file: path.join(confDir, existing), written: false };
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
   const file = path.join(confDir, CONF_FILE);
   const conf = defaultConfList(podCidrs, path.join(nodeRoot, 'var/lib/cni/networks'));
   await writeFile(`${file}.tmp`, `${JSON.stringify(conf, null, 2)}\n`);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { nextBackoffCount, restartDelay, shouldRestart, type RestartPolicy } from './backoff.js';
 import type { NetnsPath } from './brands.js';
 import type { CniConfList } from './cni-config.js';
-import { resultIPs } from './cni-config.js';
+import { podPortMappings, resultIPs } from './cni-config.js';
 import type { ContainerProcess, ExitStatus } from './container-launcher.js';
 import { containerEnv } from './env.js';
 import { ContainerConfigError, ImageNotFoundError, VolumeError, errorMessage } from './errors.js';
@@ -547,6 +547,7 @@ export class PodWorker {
           K8S_POD_INFRA_CONTAINER_ID: this.sandboxID,
           K8S_POD_UID: md.uid ?? '',
         },
+        capabilityArgs: { portMappings: this.portMappings() },
       };
       try {
         const added = await this.deps.cni.add(rt);
@@ -587,6 +588,7 @@ export class PodWorker {
               K8S_POD_INFRA_CONTAINER_ID: this.sandboxID,
               K8S_POD_UID: md.uid ?? '',
             },
+            capabilityArgs: { portMappings: this.portMappings() },
           },
           this.cniConf,
           this.cniResult,
@@ -600,6 +602,10 @@ export class PodWorker {
     this.netnsPath = undefined;
     this.sandboxReady = false;
     if (!this.stopping) await this.writeState().catch(() => undefined);
+  }
+
+  private portMappings(): ReturnType<typeof podPortMappings> {
+    return podPortMappings(this.pod.spec?.containers ?? []);
   }
 
   private hostname(): string {
