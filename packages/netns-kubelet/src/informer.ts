@@ -41,10 +41,16 @@ export function runInformer<T extends KubernetesObject>(args: {
   let timer: NodeJS.Timeout | undefined;
   const restart = (err: unknown): void => {
     if (args.signal.aborted || timer) return;
-    args.log.warn(
-      { informer: args.what, err: errorMessage(err), retryMs: delay },
-      'watch failed; restarting',
-    );
+    if ((err as { code?: number } | undefined)?.code === 403)
+      args.log.error(
+        { informer: args.what, err: errorMessage(err) },
+        `forbidden to list/watch ${args.what}: grant the kubelet's identity list/watch on ${args.what} (RBAC)`,
+      );
+    else
+      args.log.warn(
+        { informer: args.what, err: errorMessage(err), retryMs: delay },
+        'watch failed; restarting',
+      );
     timer = setTimeout(() => {
       timer = undefined;
       lw.start().catch(restart);

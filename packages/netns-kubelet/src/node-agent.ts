@@ -42,6 +42,8 @@ export interface NodeAgentOptions {
 }
 
 const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** metav1.MicroTime: RFC3339 with microseconds, as the apiserver parses it. */
+export const microTime = (d: Date): string => d.toISOString().replace(/Z$/, '000Z');
 const arch = (): string => ({ x64: 'amd64', arm64: 'arm64' })[os.arch()] ?? os.arch();
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -185,43 +187,47 @@ export class NodeAgent {
   private async renewLease(): Promise<void> {
     const name = this.o.nodeName;
     const namespace = 'kube-node-lease';
+    // Merge patches carry renewTime as the MicroTime string the apiserver demands
+    // (RFC3339 with exactly six fractional digits); client-node would send milliseconds.
     const spec = {
       holderIdentity: name,
       leaseDurationSeconds: this.o.leaseDurationSeconds ?? 40,
-      renewTime: new Date(),
+      renewTime: microTime(new Date()),
     };
-    const body = (resourceVersion?: string): Plain<V1Lease> => ({
-      apiVersion: 'coordination.k8s.io/v1',
-      kind: 'Lease',
-      metadata: {
-        name,
-        namespace,
-        ...(resourceVersion ? { resourceVersion } : {}),
-        ...(this.nodeUID
-          ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: this.nodeUID }] }
-          : {}),
-      },
-      spec,
-    });
-    let resourceVersion: string | undefined;
+    const patch = (): Promise<unknown> =>
+      this.coord.patchNamespacedLease(
+        { name, namespace, body: { spec } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
     try {
-      resourceVersion = (await this.coord.readNamespacedLease({ name, namespace })).metadata
-        ?.resourceVersion;
+      await patch();
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      await this.coord.createNamespacedLease({ namespace, body: body() });
-      return;
+      const body: Plain<V1Lease> = {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: {
+          name,
+          namespace,
+          ...(this.nodeUID
+            ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: this.nodeUID }] }
+            : {}),
+        },
+        spec: { holderIdentity: name, leaseDurationSeconds: spec.leaseDurationSeconds },
+      };
+      await this.coord.createNamespacedLease({ namespace, body });
+      await patch();
     }
-    await this.coord.replaceNamespacedLease({ name, namespace, body: body(resourceVersion) });
   }
 
-  /** Lease every heartbeat (10 s), node status every sixth; runs until the signal aborts. */
+  /** Lease every heartbeat (10 s), node status every third; runs until the signal aborts. */
   async heartbeat(signal: AbortSignal): Promise<void> {
     const period = this.o.heartbeatMs ?? 10_000;
     for (let i = 0; !signal.aborted; i++) {
       try {
         await this.renewLease();
-        if (i % 6 === 0) await this.postStatus();
+        // Status every 30 s, inside the controller-manager's 40 s grace even without a Lease.
+        if (i % 3 === 0) await this.postStatus();
       } catch (err) {
         this.o.log.warn({ err: errorMessage(err) }, 'node heartbeat failed');
       }
@@ -253,12 +259,16 @@ export class NodeAgent {
   watchRoutes(ownCidrs: readonly string[], signal: AbortSignal): void {
     let pending: NodeJS.Timeout | undefined;
     let running = Promise.resolve();
+    // Until the first successful list we know no other node's CIDR: routing or masquerading
+    // then would treat cross-node pod traffic as leaving the cluster.
+    let synced = false;
     const informer = runInformer<V1Node>({
       kc: this.o.kc,
       path: '/api/v1/nodes',
       list: () => this.core.listNode(),
       handlers: {
         upsert: () => {
+          synced = true;
           schedule();
         },
         remove: () => {
@@ -270,6 +280,7 @@ export class NodeAgent {
       signal,
     });
     const reconcile = async (): Promise<void> => {
+      if (!synced) return;
       const nodes = informer.list();
       const routes = desiredRoutes(this.o.nodeName, nodes);
       const all = [...ownCidrs, ...nodes.flatMap(nodePodCidrs)];

@@ -53,8 +53,6 @@ export function masqueradeRules(allPodCidrs: readonly string[]): string {
 /** The POSTROUTING jump for one of this node's pod CIDRs (checked with -C, added with -A). */
 export function masqueradeJump(ownCidr: string): string[] {
   return [
-    '-t',
-    'nat',
     'POSTROUTING',
     '-s',
     ownCidr,
