@@ -1,0 +1,483 @@
+import http2, { constants } from 'node:http2';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConnectStatusError, HandshakeError, HboneConfigError, HboneError } from './errors.js';
+import type { AuthorizeDecision, InboundRequest } from './server.js';
+import { testMesh } from './test-support/pki.js';
+import {
+  dialTarget,
+  drain,
+  echo,
+  rig,
+  sharedMesh,
+  tcpUpstream,
+  type Rig,
+  type RigOptions,
+  type Upstream,
+} from './test-support/harness.js';
+import { INDEXED_STATUS_200, RawH2 } from './test-support/raw-h2.js';
+
+let r: Rig | undefined;
+let up: Upstream | undefined;
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+  await r?.close();
+  await up?.close();
+  r = undefined;
+  up = undefined;
+});
+
+async function setup(opts: RigOptions = {}): Promise<{ r: Rig; target: string }> {
+  up = await tcpUpstream(echo);
+  r = await rig(opts);
+  return { r, target: `127.0.0.1:${up.port}` };
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((res) => (resolve = res));
+  return { promise, resolve };
+}
+
+async function echoOnce(tunnel: Duplex, text: string): Promise<number> {
+  const got = drain(tunnel);
+  tunnel.end(text);
+  return (await got).bytes;
+}
+
+/** A node:http2 client session presenting the rig's client certificate. */
+async function rawSession(rig: Rig): Promise<http2.ClientHttp2Session> {
+  const c = rig.clientWorkload;
+  const session = http2.connect(`https://${rig.address}`, {
+    cert: c.certChainPem.join('\n'),
+    key: c.keyPem,
+    ca: [...c.trustBundle.pems],
+    checkServerIdentity: () => undefined,
+  });
+  session.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    session.once('remoteSettings', () => {
+      resolve();
+    });
+    session.once('error', reject);
+  });
+  cleanups.push(() => {
+    session.destroy();
+  });
+  return session;
+}
+
+function answer(
+  session: http2.ClientHttp2Session,
+  headers: http2.OutgoingHttpHeaders,
+): Promise<{ status?: number; rstCode?: number }> {
+  return new Promise((resolve) => {
+    const req = session.request(headers, { endStream: false });
+    req.on('error', () => undefined);
+    req.once('response', (h) => {
+      resolve({ status: Number(h[':status']) });
+      req.close();
+    });
+    req.once('close', () => {
+      resolve({ rstCode: req.rstCode });
+    });
+  });
+}
+
+function closedWithoutReply(socket: Socket): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.on('error', () => undefined);
+    socket.once('close', () => {
+      resolve(Buffer.concat(chunks));
+    });
+  });
+}
+
+describe('HBONE server: answering CONNECT', () => {
+  it('answers 200 only after authorization passed and the upstream connection is up', async () => {
+    const dialStarted = deferred<true>();
+    const upstreamReady = deferred<true>();
+    const events: string[] = [];
+    const { r, target } = await setup({
+      authorize: () => {
+        events.push('authorize');
+        return Promise.resolve({ allow: true });
+      },
+      dial: async (req, signal) => {
+        events.push('dial');
+        dialStarted.resolve(true);
+        await upstreamReady.promise;
+        const s = await dialTarget(req, signal);
+        events.push('upstream up');
+        return s;
+      },
+    });
+    let answered = false;
+    const pending = r.pool.connect(r.request(target)).then((t) => {
+      events.push('200');
+      answered = true;
+      return t;
+    });
+    await dialStarted.promise;
+    await new Promise((res) => setImmediate(res));
+    expect(answered).toBe(false);
+    upstreamReady.resolve(true);
+    const tunnel = await pending;
+    expect(events).toEqual(['authorize', 'dial', 'upstream up', '200']);
+    expect(await echoOnce(tunnel, 'ok')).toBe(2);
+  });
+
+  it('gives the hooks the verified client identity, the parsed target, the headers and the TCP peer', async () => {
+    const seen: InboundRequest[] = [];
+    const { r, target } = await setup({
+      authorize: (req) => {
+        seen.push(req);
+        return Promise.resolve({
+          allow: true,
+          responseHeaders: { baggage: 'k8s.namespace.name=ns-b' },
+        });
+      },
+    });
+    const tunnel = await r.pool.connect(
+      r.request(target, {
+        headers: {
+          baggage: { namespace: 'ns-a', canonicalName: 'client' },
+          forwardedFor: '10.9.9.9:1234',
+          serviceHost: 'echo.ns-b.svc.cluster.local',
+        },
+      }),
+    );
+    expect(tunnel.responseHeaders.baggage).toBe('k8s.namespace.name=ns-b');
+    await echoOnce(tunnel, 'x');
+    const req = seen[0]!;
+    expect(req.peer.uri).toBe('spiffe://cluster.local/ns/ns-a/sa/client');
+    expect(req.target).toMatchObject({ ip: '127.0.0.1', port: up!.port, family: 4 });
+    expect(req.headers.baggage).toBe('k8s.namespace.name=ns-a,service.name=client');
+    expect(req.headers.forwarded).toBe('for="10.9.9.9:1234";host=echo.ns-b.svc.cluster.local');
+    expect(req.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    expect(req.remote.ip).toBe('127.0.0.1');
+    expect(req.local.port).toBe(Number(r.address.split(':')[1]));
+  });
+
+  it('answers 401 when the authorize hook denies, without dialling', async () => {
+    let dialled = false;
+    const { r, target } = await setup({
+      authorize: () => Promise.resolve({ allow: false, reason: 'policy deny-all' }),
+      dial: (req, signal) => {
+        dialled = true;
+        return dialTarget(req, signal);
+      },
+    });
+    const err = await r.pool.connect(r.request(target)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectStatusError);
+    expect((err as ConnectStatusError).status).toBe(401);
+    expect((err as Error).message).toMatch(/authorization policy/);
+    expect(dialled).toBe(false);
+  });
+
+  it.each<[AuthorizeDecision, number]>([
+    [{ allow: false, status: 400, reason: 'ip mismatch' }, 400],
+    [{ allow: false, status: 503, reason: 'unknown workload' }, 503],
+  ])('answers the status a denial chooses (%j)', async (decision, status) => {
+    const { r, target } = await setup({ authorize: () => Promise.resolve(decision) });
+    await expect(r.pool.connect(r.request(target))).rejects.toMatchObject({ status });
+  });
+
+  it('answers 503 when the authorize hook throws', async () => {
+    const { r, target } = await setup({
+      authorize: () => Promise.reject(new Error('state not ready')),
+    });
+    await expect(r.pool.connect(r.request(target))).rejects.toMatchObject({ status: 503 });
+  });
+
+  it('answers 503 when the upstream is unreachable, and the connection stays usable', async () => {
+    const { r, target } = await setup();
+    const closed = await tcpUpstream(echo);
+    const deadPort = closed.port;
+    await closed.close();
+    await expect(r.pool.connect(r.request(`127.0.0.1:${deadPort}`))).rejects.toMatchObject({
+      status: 503,
+      code: 'CONNECT_STATUS',
+    });
+    const tunnel = await r.pool.connect(r.request(target));
+    expect(await echoOnce(tunnel, 'still here')).toBe(10);
+    expect(r.pool.dialCount).toBe(1);
+  });
+});
+
+describe('HBONE server: malformed requests', () => {
+  it.each<[string, http2.OutgoingHttpHeaders]>([
+    ['GET', { ':method': 'GET', ':path': '/' }],
+    ['POST', { ':method': 'POST', ':path': '/x' }],
+    ['authority foo', { ':method': 'CONNECT', ':authority': 'foo' }],
+    ['authority without port', { ':method': 'CONNECT', ':authority': '1.2.3.4' }],
+    ['port out of range', { ':method': 'CONNECT', ':authority': '1.2.3.4:99999' }],
+    ['unclosed IPv6 bracket', { ':method': 'CONNECT', ':authority': '[::1' }],
+    ['hostname authority', { ':method': 'CONNECT', ':authority': 'reviews.default.svc:9080' }],
+    ['zone id', { ':method': 'CONNECT', ':authority': '[fe80::1%eth0]:80' }],
+  ])('answers 400 to %s', async (_name, headers) => {
+    const { r } = await setup();
+    const session = await rawSession(r);
+    expect(await answer(session, headers)).toEqual({ status: 400 });
+  });
+
+  it.each<[string, [string, string][]]>([
+    [
+      'CONNECT with :path',
+      [
+        [':method', 'CONNECT'],
+        [':authority', '127.0.0.1:1'],
+        [':path', '/'],
+      ],
+    ],
+    [
+      'CONNECT with :scheme',
+      [
+        [':method', 'CONNECT'],
+        [':authority', '127.0.0.1:1'],
+        [':scheme', 'https'],
+      ],
+    ],
+    [
+      'CONNECT with :protocol',
+      [
+        [':method', 'CONNECT'],
+        [':authority', '127.0.0.1:1'],
+        [':protocol', 'ws'],
+      ],
+    ],
+    ['CONNECT without :authority', [[':method', 'CONNECT']]],
+    [
+      'an upper-case header name',
+      [
+        [':method', 'CONNECT'],
+        [':authority', '127.0.0.1:1'],
+        ['Baggage', 'a=b'],
+      ],
+    ],
+    [
+      'a connection-specific header',
+      [
+        [':method', 'CONNECT'],
+        [':authority', '127.0.0.1:1'],
+        ['connection', 'close'],
+      ],
+    ],
+    [
+      'a pseudo-header after a regular one',
+      [
+        [':method', 'CONNECT'],
+        ['baggage', 'a=b'],
+        [':authority', '127.0.0.1:1'],
+      ],
+    ],
+    [
+      'a duplicated pseudo-header',
+      [
+        [':method', 'CONNECT'],
+        [':authority', '127.0.0.1:1'],
+        [':authority', '127.0.0.1:2'],
+      ],
+    ],
+  ])('resets %s with PROTOCOL_ERROR and keeps the connection serving', async (_name, fields) => {
+    const { r, target } = await setup();
+    const raw = await RawH2.open(Number(r.address.split(':')[1]), r.clientWorkload);
+    cleanups.push(() => {
+      raw.close();
+    });
+    raw.headers(1, fields);
+    expect(await raw.outcome(1)).toEqual({ kind: 'rst', code: constants.NGHTTP2_PROTOCOL_ERROR });
+    raw.headers(3, [
+      [':method', 'CONNECT'],
+      [':authority', target],
+    ]);
+    expect(await raw.outcome(3)).toEqual({ kind: 'headers', firstByte: INDEXED_STATUS_200 });
+  });
+});
+
+describe('HBONE server: who may connect', () => {
+  it('refuses a plaintext client and keeps serving', async () => {
+    const { r, target } = await setup();
+    const [host, port] = r.address.split(':');
+    const s = netConnect({ host, port: Number(port) });
+    s.write('CONNECT 127.0.0.1:80 HTTP/1.1\r\nHost: 127.0.0.1:80\r\n\r\n');
+    const reply = await closedWithoutReply(s);
+    expect(reply.toString('latin1')).not.toMatch(/^HTTP\//);
+    expect(await echoOnce(await r.pool.connect(r.request(target)), 'ok')).toBe(2);
+  });
+
+  it('refuses an HTTP/1.1 client over TLS', async () => {
+    const { r } = await setup();
+    const c = r.clientWorkload;
+    const s = tlsConnect({
+      host: '127.0.0.1',
+      port: Number(r.address.split(':')[1]),
+      ALPNProtocols: ['http/1.1'],
+      cert: c.certChainPem.join('\n'),
+      key: c.keyPem,
+      ca: [...c.trustBundle.pems],
+      checkServerIdentity: () => undefined,
+    });
+    s.once('secureConnect', () => s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    const reply = await closedWithoutReply(s);
+    expect(reply.toString('latin1')).not.toMatch(/^HTTP\//);
+  });
+
+  it('refuses a client that presents no certificate, before any HTTP/2 frame', async () => {
+    const { r } = await setup();
+    const s = tlsConnect({
+      host: '127.0.0.1',
+      port: Number(r.address.split(':')[1]),
+      ALPNProtocols: ['h2'],
+      ca: [...r.clientWorkload.trustBundle.pems],
+      checkServerIdentity: () => undefined,
+    });
+    let error: Error | undefined;
+    s.on('error', (e: Error) => {
+      error = e;
+    });
+    s.once('secureConnect', () => s.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'));
+    const reply = await closedWithoutReply(s);
+    expect(reply.length).toBe(0);
+    expect(error?.message).toMatch(/certificate required|alert/i);
+  });
+
+  it('refuses TLS 1.2', async () => {
+    const { r } = await setup();
+    const c = r.clientWorkload;
+    const s = tlsConnect({
+      host: '127.0.0.1',
+      port: Number(r.address.split(':')[1]),
+      maxVersion: 'TLSv1.2',
+      ALPNProtocols: ['h2'],
+      cert: c.certChainPem.join('\n'),
+      key: c.keyPem,
+      ca: [...c.trustBundle.pems],
+      checkServerIdentity: () => undefined,
+    });
+    let error: Error | undefined;
+    s.on('error', (e: Error) => {
+      error = e;
+    });
+    await closedWithoutReply(s);
+    expect(error?.message).toMatch(/version|alert/i);
+  });
+
+  it('refuses a client of another trust domain even when its certificate chains to our root', async () => {
+    let authorized = 0;
+    const { r, target } = await setup({
+      authorize: () => {
+        authorized++;
+        return Promise.resolve({ allow: true });
+      },
+    });
+    const foreign = await r.mesh.workload('ns-a', 'client', 'other.domain');
+    const err = await r.pool
+      .connect({ ...r.request(target), source: foreign })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HboneError);
+    expect(err).toBeInstanceOf(HandshakeError);
+    expect(authorized).toBe(0);
+    expect(r.server.activeTunnels).toBe(0);
+  });
+
+  it('refuses a client whose certificate comes from another CA', async () => {
+    const { r, target } = await setup();
+    const otherMesh = await testMesh();
+    const stranger = await otherMesh.workload('ns-a', 'client');
+    // The stranger trusts our server's root, so only the server's check can stop it.
+    const err = await r.pool
+      .connect({
+        ...r.request(target),
+        source: { ...stranger, trustBundle: [...r.clientWorkload.trustBundle.pems] },
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HandshakeError);
+  });
+});
+
+describe('HBONE server: lifecycle', () => {
+  it('serves a rotated certificate to new connections while old ones keep working', async () => {
+    const { r, target } = await setup();
+    const first = await r.pool.connect(r.request(target));
+    const renewed = await r.mesh.workload('ns-b', 'server');
+    r.server.rotate(renewed);
+
+    const seen: string[] = [];
+    const session = http2.connect(`https://${r.address}`, {
+      cert: r.clientWorkload.certChainPem.join('\n'),
+      key: r.clientWorkload.keyPem,
+      ca: [...r.clientWorkload.trustBundle.pems],
+      checkServerIdentity: (_host, cert) => {
+        seen.push(cert.serialNumber.toUpperCase());
+        return undefined;
+      },
+    });
+    cleanups.push(() => {
+      session.destroy();
+    });
+    await new Promise((res) => session.once('remoteSettings', res));
+    expect(seen).toEqual([
+      new X509Certificate(renewed.certChainPem[0]!).serialNumber.toUpperCase(),
+    ]);
+    expect(await echoOnce(first, 'old connection')).toBe(14);
+  });
+
+  it('refuses to rotate to a certificate of another trust domain', async () => {
+    const { r } = await setup();
+    const foreign = await (await sharedMesh()).workload('ns-b', 'server', 'other.domain');
+    expect(() => {
+      r.server.rotate(foreign);
+    }).toThrow(HboneConfigError);
+  });
+
+  it('close() lets an open tunnel finish, then refuses new connections', async () => {
+    const { r, target } = await setup({ serverSettings: { drainTimeoutMs: 60_000 } });
+    const tunnel = await r.pool.connect(r.request(target));
+    const closing = r.server.close();
+    expect(await echoOnce(tunnel, 'drained')).toBe(7);
+    await closing;
+    await expect(r.pool.connect(r.request(target))).rejects.toBeInstanceOf(HboneError);
+  });
+
+  it('close() resets tunnels that outlive the drain timeout', async () => {
+    const { r, target } = await setup({ serverSettings: { drainTimeoutMs: 1 } });
+    const tunnel = await r.pool.connect(r.request(target));
+    const ended = new Promise<Error | undefined>((res) => {
+      tunnel.on('error', (e) => {
+        res(e);
+      });
+      tunnel.on('close', () => {
+        res(undefined);
+      });
+    });
+    await r.server.close();
+    expect(await ended).toBeInstanceOf(HboneError);
+    expect(tunnel.destroyed).toBe(true);
+    expect(r.records[0]?.error).toBeDefined();
+  });
+
+  it('start() with an AbortSignal closes the server when the signal aborts', async () => {
+    const mesh = await sharedMesh();
+    const w = await mesh.workload('ns-b', 'server');
+    const { createHboneServer } = await import('./server.js');
+    const server = createHboneServer({
+      identity: w,
+      trustBundle: w.trustBundle,
+      authorize: () => Promise.resolve({ allow: true }),
+      dial: dialTarget,
+    });
+    const ac = new AbortController();
+    const addr = await server.start({ port: 0, host: '127.0.0.1' }, ac.signal);
+    expect(addr.port).toBeGreaterThan(0);
+    ac.abort();
+    await server.close();
+    expect(server.address()).toBeNull();
+  });
+});
