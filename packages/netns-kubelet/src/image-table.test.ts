@@ -61,6 +61,8 @@ describe('the repository image table', () => {
         expect(e?.entrypoint[0]).toBe('/usr/bin/node');
         expect(e?.entrypoint[1]).toBe('/src/ambient-ts/e2e/bookinfo/dist/main.js');
         expect(e?.entrypoint[2]).toBe(app.split('-')[0]);
+        // the upstream images' CMD is the port
+        expect(e?.cmd).toEqual(['9080']);
       }
     }
   });

@@ -17,6 +17,9 @@ const existing: Record<string, PathKind> = {
   '/s/vol/token': 'dir',
   '/s/hosts': 'file',
   '/s/vol/cfg/a.conf': 'file',
+  '/mnt': 'dir',
+  '/tmp/state/vol/tmp': 'dir',
+  '/tmp/state/hosts': 'file',
 };
 const kind = (p: string): PathKind => existing[p] ?? 'missing';
 const m = (
@@ -44,8 +47,8 @@ describe('mountScript', () => {
   it('sets the hostname, binds existing targets directly and execs the program last', () => {
     const s = script([m('/s/hosts', '/etc/hosts'), m('/s/vol/tmp', '/tmp')]);
     expect(s).toContain("printf %s 'reviews-v1-abc' > /proc/sys/kernel/hostname");
-    expect(s).toContain("mount -n --bind '/s/hosts' '/etc/hosts'");
-    expect(s).toContain("mount -n --bind '/s/vol/tmp' '/tmp'");
+    expect(s).toContain("mount -n --rbind '/s/hosts' '/etc/hosts'");
+    expect(s).toContain("mount -n --rbind '/s/vol/tmp' '/tmp'");
     expect(s).not.toContain("__nk_shadow '");
     expect(s.trimEnd().endsWith('exec "$@"')).toBe(true);
     // The container's PATH is restored before exec.
@@ -61,7 +64,7 @@ describe('mountScript', () => {
       m('/s/vol/tmp', '/opt/ibm/wlp/output'),
     ]);
     expect(s.match(/__nk_shadow '\/var\/run'/g)).toHaveLength(1);
-    expect(s).toContain("__nk_shadow '/opt' '/s/scratch/1'");
+    expect(s).toContain("__nk_shadow '/opt' '/s/scratch/shadow-1'");
     expect(s).toContain("mkdir -p '/var/run/secrets/kubernetes.io/serviceaccount'");
     expect(s).toContain("mkdir -p '/opt/ibm/wlp/output'");
     // mkdir only after the shadow exists
@@ -73,7 +76,7 @@ describe('mountScript', () => {
   it('creates mount points inside an earlier volume without shadowing', () => {
     const s = script([m('/s/vol/tmp', '/tmp/deep/er'), m('/s/vol/tmp', '/tmp')]);
     // parent first, whatever the manifest order
-    expect(s.indexOf("--bind '/s/vol/tmp' '/tmp'\n")).toBeLessThan(s.indexOf("'/tmp/deep/er'"));
+    expect(s.indexOf("--rbind '/s/vol/tmp' '/tmp'\n")).toBeLessThan(s.indexOf("'/tmp/deep/er'"));
     expect(s).toContain("mkdir -p '/tmp/deep/er'");
     expect(s).not.toContain("__nk_shadow '");
   });
@@ -100,6 +103,31 @@ describe('mountScript', () => {
   it('refuses a missing top-level directory it cannot shadow', () => {
     expect(() => script([m('/s/vol/tmp', '/data/x')])).toThrow(VolumeError);
     expect(() => script([m('/s/vol/tmp', '/data/x')])).toThrow('a top-level directory');
+  });
+
+  it('stages sources that a target would hide (state dir under /tmp, emptyDir at /tmp)', () => {
+    const s = mountScript({
+      hostname: 'h',
+      mounts: [m('/tmp/state/hosts', '/etc/hosts'), m('/tmp/state/vol/tmp', '/tmp')],
+      pathKind: kind,
+      scratchDir: '/tmp/state/scratch',
+    });
+    // the scratch dir is under the /tmp target, so the stage goes to a spare directory
+    expect(s).toContain("mount -n -t tmpfs -o mode=0700 tmpfs '/mnt'");
+    expect(s).toContain("mount -n --rbind '/tmp/state/hosts' '/mnt/src-1'");
+    expect(s).toContain("mount -n --rbind '/tmp/state/vol/tmp' '/mnt/src-0'");
+    expect(s).toContain("mount -n --rbind '/mnt/src-1' '/etc/hosts'");
+    // staging happens before /tmp is covered, and the stage is gone before exec
+    expect(s.indexOf("'/mnt/src-1'\n")).toBeLessThan(s.indexOf("'/mnt/src-0' '/tmp'"));
+    expect(s.indexOf("umount -n -l '/mnt'")).toBeLessThan(s.indexOf('exec "$@"'));
+    expect(s.indexOf("umount -n -l '/mnt'")).toBeGreaterThan(s.indexOf("'/etc/hosts'"));
+  });
+
+  it('stages in the per-run scratch dir when no target covers it, and binds uncovered sources directly', () => {
+    const s = script([m('/s/hosts', '/etc/hosts')]);
+    expect(s).toContain("mount -n -t tmpfs -o mode=0700 tmpfs '/s/scratch'");
+    expect(s).toContain("mount -n --rbind '/s/hosts' '/etc/hosts'");
+    expect(s).not.toContain('src-0');
   });
 
   it('quotes for sh', () => {

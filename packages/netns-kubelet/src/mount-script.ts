@@ -18,7 +18,10 @@ export interface MountScriptInputs {
   readonly workingDir?: string;
   /** How the path looks from the node (following symlinks). */
   readonly pathKind: (p: string) => PathKind;
-  /** A directory on the node where shadowed directories are rebound from (one per container run). */
+  /**
+   * A per-run directory on the node for the staging tmpfs (mount sources, shadowed directories)
+   * when no mount target covers it; otherwise a spare system directory is used.
+   */
   readonly scratchDir: string;
 }
 
@@ -47,6 +50,34 @@ __nk_shadow() {
 const under = (p: string, dir: string): boolean =>
   p === dir || p.startsWith(dir === '/' ? '/' : `${dir}/`);
 
+/**
+ * Places for the staging tmpfs, in order of preference. Mounted over only inside the
+ * container's mount namespace and unmounted before exec, so their content is hidden from the
+ * container only while it is being set up.
+ */
+const STAGE_CANDIDATES = ['/mnt', '/media', '/srv', '/var/tmp', '/opt', '/home', '/var', '/run'];
+
+/**
+ * Where sources are staged: a directory that is no target, not under a target (it would be
+ * hidden by it) and holds no target or source (the tmpfs would hide them).
+ */
+function pickStage(inp: MountScriptInputs, mounts: readonly MountSpec[]): string {
+  const paths = [
+    ...mounts.flatMap((m) => [m.target, m.source]),
+    ...(inp.workingDir ? [inp.workingDir] : []),
+  ];
+  const fits = (c: string): boolean =>
+    !mounts.some((m) => under(c, m.target)) && !paths.some((p) => under(p, c));
+  if (fits(inp.scratchDir)) return inp.scratchDir;
+  const found = STAGE_CANDIDATES.find((c) => inp.pathKind(c) === 'dir' && fits(c));
+  if (!found)
+    throw new VolumeError(
+      mounts[0]?.volume ?? 'mounts',
+      `no directory to stage mount sources in: every candidate (${STAGE_CANDIDATES.join(', ')}) is a mount target or holds one`,
+    );
+  return found;
+}
+
 export function mountScript(inp: MountScriptInputs): string {
   const out: string[] = [PRELUDE];
   out.push(`printf %s ${shQuote(inp.hostname)} > /proc/sys/kernel/hostname`);
@@ -56,6 +87,23 @@ export function mountScript(inp: MountScriptInputs): string {
     .map((m, i) => ({ m, i }))
     .sort((a, b) => depth(a.m.target) - depth(b.m.target) || a.i - b.i)
     .map((x) => x.m);
+
+  // A source under some target (the pod's state dir under /tmp, and an emptyDir mounted at
+  // /tmp) would vanish once that target is mounted; such sources are first bound into a
+  // private staging tmpfs, which is unmounted again before exec.
+  const stage = pickStage(inp, mounts);
+  out.push(`mkdir -p ${shQuote(stage)}`, `mount -n -t tmpfs -o mode=0700 tmpfs ${shQuote(stage)}`);
+  const sources = mounts.map((m, i) => {
+    const src = shQuote(m.source);
+    if (m.subPath !== undefined) out.push(`[ -e ${src} ] || mkdir -p ${src}`);
+    if (!mounts.some((t) => under(m.source, t.target))) return src;
+    const staged = shQuote(path.posix.join(stage, `src-${i}`));
+    out.push(
+      `if [ -d ${src} ]; then mkdir ${staged}; else : > ${staged}; fi; mount -n --rbind ${src} ${staged}`,
+    );
+    return staged;
+  });
+
   /** Directories whose contents live only in this mount namespace (volumes, shadows). */
   const ours: string[] = [];
   let shadows = 0;
@@ -78,7 +126,7 @@ export function mountScript(inp: MountScriptInputs): string {
             `cannot create mount point ${target}: ${anc} is not a directory`,
           );
         out.push(
-          `__nk_shadow ${shQuote(anc)} ${shQuote(path.posix.join(inp.scratchDir, String(shadows++)))}`,
+          `__nk_shadow ${shQuote(anc)} ${shQuote(path.posix.join(stage, `shadow-${shadows++}`))}`,
         );
         ours.push(anc);
       }
@@ -90,21 +138,20 @@ export function mountScript(inp: MountScriptInputs): string {
     else out.push(`mkdir -p ${shQuote(target)}`);
   };
 
-  for (const m of mounts) {
-    const src = shQuote(m.source);
-    if (m.subPath !== undefined) out.push(`[ -e ${src} ] || mkdir -p ${src}`);
+  mounts.forEach((m, i) => {
     const asFile = inp.pathKind(m.source) === 'file';
     ensure(m.target, asFile, m.volume);
-    out.push(`mount -n --bind ${src} ${shQuote(m.target)}`);
+    out.push(`mount -n --rbind ${sources[i] ?? shQuote(m.source)} ${shQuote(m.target)}`);
     ours.push(m.target);
-  }
+  });
   // Read-only last, so mount points inside a read-only volume could still be created.
   for (const m of mounts)
     if (m.readOnly) out.push(`mount -n -o remount,bind,ro ${shQuote(m.target)}`);
   if (inp.workingDir) {
     ensure(path.posix.normalize(inp.workingDir), false, 'workingDir');
-    out.push(`cd ${shQuote(inp.workingDir)}`);
   }
+  out.push(`umount -n -l ${shQuote(stage)}`);
+  if (inp.workingDir) out.push(`cd ${shQuote(inp.workingDir)}`);
   // Closing fd 3 tells the launcher the container's namespaces are set up (container-launcher.ts).
   out.push(
     'PATH=$__nk_path',

@@ -137,6 +137,9 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
             volumeMounts: [
               { name: 'www', mountPath: '/opt/nkit-test/www' },
               { name: 'config', mountPath: '/etc/nkit-config' },
+              // Covers the state dir (under /tmp) that the other sources live in: they must
+              // still reach their targets (bookinfo's reviews mounts an emptyDir at /tmp).
+              { name: 'tmp', mountPath: '/tmp' },
             ],
           },
           {
@@ -148,6 +151,7 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
         ],
         volumes: [
           { name: 'www', emptyDir: {} },
+          { name: 'tmp', emptyDir: {} },
           { name: 'config', configMap: { name: 'nkit-config' } },
         ],
       },
@@ -275,6 +279,8 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
   it('mounts volumes at the manifest paths inside the container mount namespace only', () => {
     const pid = pidOf('http');
     expect(inContainer(pid, 'cat', '/etc/nkit-config/greeting')).toBe('hello from a ConfigMap');
+    // /tmp is the pod's own emptyDir, empty, not the node's /tmp
+    expect(inContainer(pid, 'ls', '-A', '/tmp')).toBe('');
     expect(inContainer(pid, 'sh', '-c', 'cat /opt/nkit-test/www/hello.txt')).toBe(
       'shared-by-sleeper\n',
     );
