@@ -4,12 +4,14 @@
 import { defineConfig } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources. Vitest runs test
-// code as SSR, so the condition must be in ssr.resolve too: with only
+// files in the "ssr" environment and globalSetup files in its own
+// "__vitest__" environment, so the condition goes into both: with only
 // resolve.conditions (vitest.shared.ts) a package without a dist/ fails to
-// resolve. Each inline project needs it itself.
+// resolve.
 const conditions = ['@ambient-ts/source'];
 const resolve = { conditions };
 const ssr = { resolve: { conditions } };
+const environments = { __vitest__: { resolve: { conditions } } };
 const scenario = {
   testTimeout: 10 * 60_000,
   hookTimeout: 45 * 60_000,
@@ -19,6 +21,7 @@ const scenario = {
 export default defineConfig({
   resolve,
   ssr,
+  environments,
   test: {
     pool: 'forks',
     fileParallelism: false,

@@ -27,12 +27,17 @@ describe.skipIf(provided.notRun !== undefined)('bookinfo on kind', () => {
   });
   afterAll(async () => {
     console.log(formatTimings('kind', timings));
-    if (failed && driver) {
-      const dir = path.join(env.artifactsDir, `kind-${Date.now()}`);
-      await driver.exportLogs(dir);
-      console.warn(`[e2e kind] a step failed; kind logs exported to ${dir}`);
-    }
+    await exportLogsIfFailed();
   }, 120_000);
+
+  let exported = false;
+  async function exportLogsIfFailed(): Promise<void> {
+    if (!failed || exported || !driver) return;
+    exported = true;
+    const dir = path.join(env.artifactsDir, `kind-${Date.now()}`);
+    await driver.exportLogs(dir);
+    console.warn(`[e2e kind] a step failed; kind logs exported to ${dir}`);
+  }
 
   bookinfoScenario({
     driver: () => {
@@ -40,5 +45,6 @@ describe.skipIf(provided.notRun !== undefined)('bookinfo on kind', () => {
       return driver;
     },
     timings,
+    beforeCleanup: exportLogsIfFailed,
   });
 });

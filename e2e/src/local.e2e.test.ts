@@ -28,23 +28,29 @@ describe.skipIf(provided.notRun !== undefined)('bookinfo on the local cluster', 
     console.log(formatTimings('local', timings));
   });
 
+  let exported = false;
+  async function exportLogsIfFailed(): Promise<void> {
+    if (!failed || exported || !driver) return;
+    exported = true;
+    const dir = path.join(readE2eEnv().artifactsDir, `local-${Date.now()}`);
+    await driver.exportLogs(dir);
+    console.warn(`[e2e local] a step failed; cluster logs and pod state copied to ${dir}`);
+  }
+
   bookinfoScenario({
     driver: () => {
       if (!driver) throw new Error('no local cluster driver (globalSetup failed?)');
       return driver;
     },
     timings,
+    beforeCleanup: exportLogsIfFailed,
   });
 
   it(
     'leaves the host network namespaces, interfaces, routes and iptables unchanged once destroyed',
     async () => {
       if (!driver) throw new Error('no local cluster driver');
-      if (failed) {
-        const dir = path.join(readE2eEnv().artifactsDir, `local-${Date.now()}`);
-        await driver.exportLogs(dir);
-        console.warn(`[e2e local] a step failed; cluster logs copied to ${dir}`);
-      }
+      await exportLogsIfFailed();
       const started = Date.now();
       await driver.destroy();
       timings['cluster destroy'] = Date.now() - started;

@@ -32,6 +32,8 @@ export async function bookinfoManifestText(): Promise<string[]> {
 export interface BookinfoScenarioContext {
   driver(): ClusterDriver;
   readonly timings: Timings;
+  /** Runs before the namespace is deleted: the place to keep logs of a failed step while the pods still exist. */
+  beforeCleanup?(): Promise<void>;
 }
 
 /** Registers the scenario's steps as tests in the current describe block (they run in order). */
@@ -113,6 +115,7 @@ export function bookinfoScenario(ctx: BookinfoScenarioContext, namespace = 'book
   it(
     'deletes everything it created',
     async () => {
+      await ctx.beforeCleanup?.();
       const started = Date.now();
       await ctx.driver().deleteNamespace(namespace, 3 * 60_000);
       ctx.timings['bookinfo: namespace deleted'] = Date.now() - started;

@@ -68,6 +68,15 @@ export async function writeClusterCredentials(
       usage: 'client',
     }),
   );
+  // The aggregation layer's identity (requestheader auth), from its own CA
+  // as kubeadm does, so no client of the cluster CA can pose as the proxy.
+  const frontProxyCa = await createCertificateAuthority(`ambient-ts-${clusterName}-front-proxy-ca`);
+  await writeSecret(pkiPath(layout, 'frontProxyCaCert'), frontProxyCa.certPem);
+  await writePair(
+    layout.pki,
+    'front-proxy-client',
+    await issueCertificate(frontProxyCa, { commonName: 'front-proxy-client', usage: 'client' }),
+  );
   const sa = await createServiceAccountKeys();
   await writeSecret(pkiPath(layout, 'serviceAccountKey'), sa.privatePem);
   await writeSecret(pkiPath(layout, 'serviceAccountPub'), sa.publicPem);

@@ -41,6 +41,13 @@ describe('control-plane command lines', () => {
       '/tmp/ambient-ts-clusters/t/pki/ca.crt',
     );
     expect(flag(argv, 'client-ca-file')).toBe('/tmp/ambient-ts-clusters/t/pki/ca.crt');
+    expect(flag(argv, 'requestheader-client-ca-file')).toBe(
+      '/tmp/ambient-ts-clusters/t/pki/front-proxy-ca.crt',
+    );
+  });
+
+  it('routes webhooks and aggregated APIs to endpoints, since no ClusterIP works in the sandbox root netns', () => {
+    expect(flag(apiserverComponent(layout, '/b').argv, 'enable-aggregator-routing')).toBe('true');
   });
 
   it('has the controller-manager allocate /24 node CIDRs from 10.244.0.0/16 and sign SA tokens', () => {

@@ -63,6 +63,18 @@ export function apiserverComponent(layout: ClusterLayout, binDir: string): Compo
       `--service-account-key-file=${pkiPath(layout, 'serviceAccountPub')}`,
       `--service-account-signing-key-file=${pkiPath(layout, 'serviceAccountKey')}`,
       `--api-audiences=${SERVICE_ACCOUNT_ISSUER}`,
+      // Aggregated APIs: requestheader authentication with the front-proxy CA.
+      `--requestheader-client-ca-file=${pkiPath(layout, 'frontProxyCaCert')}`,
+      '--requestheader-allowed-names=front-proxy-client',
+      '--requestheader-username-headers=X-Remote-User',
+      '--requestheader-group-headers=X-Remote-Group',
+      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+      `--proxy-client-cert-file=${pkiPath(layout, 'frontProxyClientCert')}`,
+      `--proxy-client-key-file=${pkiPath(layout, 'frontProxyClientKey')}`,
+      // The sandbox's root netns runs no kube-proxy, so a ClusterIP means
+      // nothing here: reach admission webhooks and aggregated APIs at their
+      // endpoints' pod IPs (routed via the nodes) instead.
+      '--enable-aggregator-routing=true',
       '--authorization-mode=Node,RBAC',
       // The defaults (NamespaceLifecycle, ServiceAccount, DefaultStorageClass,
       // ResourceQuota, webhooks, …) plus NodeRestriction, as kubeadm enables.

@@ -86,6 +86,9 @@ export const PKI_FILES = {
   apiserverKey: 'apiserver.key',
   apiserverKubeletClientCert: 'apiserver-kubelet-client.crt',
   apiserverKubeletClientKey: 'apiserver-kubelet-client.key',
+  frontProxyCaCert: 'front-proxy-ca.crt',
+  frontProxyClientCert: 'front-proxy-client.crt',
+  frontProxyClientKey: 'front-proxy-client.key',
   serviceAccountKey: 'sa.key',
   serviceAccountPub: 'sa.pub',
 } as const;
