@@ -14,6 +14,11 @@ export interface NetnsManager {
   pathFor(name: string): NetnsPath;
   /** Names of netns files present (for cleanup after a restart). */
   list(): Promise<string[]>;
+  /**
+   * Whether the path still holds a namespace. A kubelet started in a private mount namespace
+   * (`ip netns exec`) loses its netns bind mounts when it dies: the files remain, empty.
+   */
+  isLive(p: NetnsPath): Promise<boolean>;
 }
 
 async function isMountPoint(p: string): Promise<boolean> {
@@ -49,6 +54,7 @@ export async function netnsManager(
       await run([tools.umount, '-l', p], { reject: false });
       await rm(p, { force: true });
     },
+    isLive: (p) => isMountPoint(p),
     async list() {
       return (await readdir(dir)).sort();
     },

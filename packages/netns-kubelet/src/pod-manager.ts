@@ -80,11 +80,13 @@ export class PodManager {
       }
     }
     if (state.cniAdded && state.cni && !state.hostNetwork) {
+      // CNI lets DEL run without a netns when it is gone: plugins still release IPs.
+      const live = await this.deps.netns.isLive(asNetnsPath(state.netnsPath));
       try {
         await this.deps.cni.del(
           {
             containerId: state.sandboxID,
-            netns: state.netnsPath,
+            netns: live ? state.netnsPath : '',
             ifName: 'eth0',
             args: {
               IgnoreUnknown: '1',

@@ -194,9 +194,9 @@ describe('statusPatch', () => {
     expect(body.status).toMatchObject({
       phase: 'Running',
       podIP: '10.244.1.5',
-      podIPs: [{ ip: '10.244.1.5' }],
+      podIPs: [{ ip: '10.244.1.5' }, { $patch: 'replace' }],
       hostIP: '172.30.0.2',
-      hostIPs: [{ ip: '172.30.0.2' }],
+      hostIPs: [{ ip: '172.30.0.2' }, { $patch: 'replace' }],
       startTime: '2026-01-01T00:00:00Z',
     });
     const [a, b] = body.status.containerStatuses as Record<string, unknown>[];

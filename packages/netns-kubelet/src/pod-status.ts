@@ -222,6 +222,14 @@ function containerJson(c: ContainerRecord): Record<string, unknown> {
   };
 }
 
+/**
+ * IP lists replace what the API has: a strategic-merge patch would otherwise merge them by
+ * "ip", and a new sandbox (after a kubelet restart) would leave the pod with two IPs.
+ */
+function replaceList(ips: readonly string[]): Record<string, string>[] {
+  return [...ips.map((ip) => ({ ip })), { $patch: 'replace' }];
+}
+
 /** The status-subresource strategic-merge patch body for a computed status. */
 export function statusPatch(s: ComputedPodStatus): Record<string, unknown> {
   return {
@@ -231,10 +239,8 @@ export function statusPatch(s: ComputedPodStatus): Record<string, unknown> {
         ...c,
         lastTransitionTime: time(c.lastTransitionTime),
       })),
-      ...(s.podIPs.length ? { podIP: s.podIPs[0], podIPs: s.podIPs.map((ip) => ({ ip })) } : {}),
-      ...(s.hostIPs.length
-        ? { hostIP: s.hostIPs[0], hostIPs: s.hostIPs.map((ip) => ({ ip })) }
-        : {}),
+      ...(s.podIPs.length ? { podIP: s.podIPs[0], podIPs: replaceList(s.podIPs) } : {}),
+      ...(s.hostIPs.length ? { hostIP: s.hostIPs[0], hostIPs: replaceList(s.hostIPs) } : {}),
       ...(s.startTime ? { startTime: time(s.startTime) } : {}),
       initContainerStatuses: s.initContainerStatuses.map(containerJson),
       containerStatuses: s.containerStatuses.map(containerJson),

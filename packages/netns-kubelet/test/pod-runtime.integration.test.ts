@@ -68,6 +68,7 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
   const nodeNsPath = `/run/netns/${nodeNs}`;
   let tmp = '';
   let harness: Harness | undefined;
+  let cfgFile = '';
   const nodeIP = '172.31.250.1';
   const podCidr = '10.251.7.0/24';
   const pythonBin = sh('python3', ['-c', 'import sys; print(sys.executable)']).trim();
@@ -89,6 +90,63 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
   };
   const inContainer = (pid: number, ...cmd: string[]): string =>
     sh('nsenter', ['-t', String(pid), '-m', '-u', '-n', '--', ...cmd]);
+
+  const startHarness = (cfgFile: string): Harness => {
+    const proc = spawn(
+      'nsenter',
+      [
+        `--net=${nodeNsPath}`,
+        '--',
+        process.execPath,
+        '--conditions=@ambient-ts/source',
+        '--import',
+        'tsx',
+        'test/pod-runtime-harness.ts',
+        cfgFile,
+      ],
+      { cwd: pkgDir, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    const messages: Record<string, unknown>[] = [];
+    const waiters = new Set<() => void>();
+    readline.createInterface({ input: proc.stdout }).on('line', (line) => {
+      try {
+        messages.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        return;
+      }
+      for (const w of waiters) w();
+    });
+    let stderr = '';
+    proc.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-20_000);
+    });
+    const waitFor: Harness['waitFor'] = (pred, what, timeoutMs = 30_000) =>
+      new Promise((resolve, reject) => {
+        let from = 0;
+        const check = (): void => {
+          for (; from < messages.length; from++) {
+            const m = messages[from];
+            if (m && pred(m)) {
+              waiters.delete(check);
+              clearTimeout(timer);
+              resolve(m);
+              return;
+            }
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(
+            new Error(
+              `timed out waiting for ${what}; harness stderr tail:\n${stderr.slice(-4000)}`,
+            ),
+          );
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    return { proc, messages, waitFor };
+  };
 
   beforeAll(() => {
     sweepStale();
@@ -156,7 +214,7 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
         ],
       },
     };
-    const cfgFile = path.join(tmp, 'harness.json');
+    cfgFile = path.join(tmp, 'harness.json');
     writeFileSync(
       cfgFile,
       JSON.stringify({
@@ -179,60 +237,7 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
         pod,
       }),
     );
-    const proc = spawn(
-      'nsenter',
-      [
-        `--net=${nodeNsPath}`,
-        '--',
-        process.execPath,
-        '--conditions=@ambient-ts/source',
-        '--import',
-        'tsx',
-        'test/pod-runtime-harness.ts',
-        cfgFile,
-      ],
-      { cwd: pkgDir, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    const messages: Record<string, unknown>[] = [];
-    const waiters = new Set<() => void>();
-    readline.createInterface({ input: proc.stdout }).on('line', (line) => {
-      try {
-        messages.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        return;
-      }
-      for (const w of waiters) w();
-    });
-    let stderr = '';
-    proc.stderr.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-20_000);
-    });
-    const waitFor: Harness['waitFor'] = (pred, what, timeoutMs = 30_000) =>
-      new Promise((resolve, reject) => {
-        let from = 0;
-        const check = (): void => {
-          for (; from < messages.length; from++) {
-            const m = messages[from];
-            if (m && pred(m)) {
-              waiters.delete(check);
-              clearTimeout(timer);
-              resolve(m);
-              return;
-            }
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(
-            new Error(
-              `timed out waiting for ${what}; harness stderr tail:\n${stderr.slice(-4000)}`,
-            ),
-          );
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    harness = { proc, messages, waitFor };
+    harness = startHarness(cfgFile);
   });
 
   afterAll(() => {
@@ -350,6 +355,34 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
     expect(inContainer(after, 'cat', '/opt/nkit-test/shared/hello.txt')).toBe(
       'shared-by-sleeper\n',
     );
+  });
+
+  it('cleans up after a killed kubelet and runs the pod afresh on the next start', async () => {
+    const old = harness!;
+    const before = readState();
+    const oldPids = before.containers.map((c) => c.pid).filter((p): p is number => p !== undefined);
+    const oldIP = before.podIPs[0] ?? '';
+    old.proc.kill('SIGKILL');
+    await new Promise((r) => old.proc.once('exit', r));
+    // Containers outlive a crashed kubelet (own process groups), as they would on a node.
+    for (const pid of oldPids) expect(existsSync(`/proc/${pid}`)).toBe(true);
+    harness = startHarness(cfgFile);
+    expect((await harness.waitFor((m) => m.type === 'cleaned', 'cleanup')).count).toBe(1);
+    await harness.waitFor(
+      (m) =>
+        statusOf(m)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
+      'Ready again',
+    );
+    for (const pid of oldPids) expect(existsSync(`/proc/${pid}`), `old pid ${pid}`).toBe(false);
+    const ipamDir = path.join(tmp, 'ipam', `${PREFIX}net`);
+    const newIP = readState().podIPs[0] ?? '';
+    expect(newIP).not.toBe('');
+    if (newIP !== oldIP) expect(existsSync(path.join(ipamDir, oldIP))).toBe(false);
+    expect(readdirSync(path.join(tmp, 'state', 'netns'))).toHaveLength(1);
+    const veths = inNode('ip', '-o', 'link', 'show')
+      .split('\n')
+      .filter((l) => l.includes('veth'));
+    expect(veths).toHaveLength(1);
   });
 
   it('tears down on delete: processes, CNI (veth, IP), netns and mounts are gone', async () => {
