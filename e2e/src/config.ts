@@ -1,6 +1,6 @@
 // The only place the e2e project reads the environment.
 export interface E2eEnv {
-  /** Name of the local cluster the suite creates (and replaces if a previous run left it). */
+  /** Name of the local cluster the suite creates: per run (pid), so two runs never collide. */
   readonly localClusterName: string;
   readonly localNodes: number;
   /** Name of the kind cluster. */
@@ -13,7 +13,7 @@ export interface E2eEnv {
 
 export function readE2eEnv(env: NodeJS.ProcessEnv = process.env): E2eEnv {
   return {
-    localClusterName: env['E2E_LOCAL_CLUSTER'] ?? 'e2e',
+    localClusterName: env['E2E_LOCAL_CLUSTER'] ?? `e2e-${process.pid}`,
     localNodes: Number(env['E2E_LOCAL_NODES'] ?? 2),
     kindClusterName: env['E2E_KIND_CLUSTER'] ?? 'ambient-ts-e2e',
     kindBinary: env['KIND'] ?? 'kind',
