@@ -2,12 +2,14 @@
 // private netns this test creates (root only), through the same commands the kubelet runs.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTools, runCommand, type CommandRunner } from '../src/commands.js';
 import { reconcileMasquerade, reconcileRoutes, ROUTE_PROTO } from '../src/node-network.js';
 import { MASQ_CHAIN } from '../src/node-routes.js';
 
+/** Names in /run/netns (which `ip netns add` creates on first use). */
+const namedNetns = (): string[] => (existsSync('/run/netns') ? readdirSync('/run/netns') : []);
 const PREFIX = 'nkrt-';
 const isRoot = process.getuid?.() === 0;
 
@@ -21,7 +23,7 @@ describe.runIf(isRoot)('node routes and masquerade in a node netns (root)', () =
     execFileSync('ip', ['netns', 'exec', ns, ...args], { encoding: 'utf8' });
 
   beforeAll(() => {
-    for (const n of readdirSync('/run/netns').filter((x) => x.startsWith(PREFIX)))
+    for (const n of namedNetns().filter((x) => x.startsWith(PREFIX)))
       execFileSync('ip', ['netns', 'delete', n]);
     execFileSync('ip', ['netns', 'add', ns]);
     inNs('ip', 'link', 'add', 'nkbr0', 'type', 'bridge');

@@ -13,6 +13,21 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PodStateFile } from '../src/pod-state-file.js';
 
+/**
+ * Whether a process still runs. Orphans of a killed harness are reparented to init and stay
+ * zombies until it reaps them: a zombie has stopped running.
+ */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Names in /run/netns (which `ip netns add` creates on first use). */
+const namedNetns = (): string[] => (existsSync('/run/netns') ? readdirSync('/run/netns') : []);
 const PREFIX = 'nkit-';
 const isRoot = process.getuid?.() === 0;
 const hasCni = existsSync('/usr/lib/cni/ptp') && existsSync('/usr/lib/cni/host-local');
@@ -30,7 +45,7 @@ const tryRun = (cmd: string, args: string[]): string | undefined => {
 
 /** Removes netns and mounts left by an earlier run of this test that died. */
 function sweepStale(): void {
-  for (const name of readdirSync('/run/netns').filter((n) => n.startsWith(PREFIX)))
+  for (const name of namedNetns().filter((n) => n.startsWith(PREFIX)))
     tryRun('ip', ['netns', 'delete', name]);
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
@@ -72,7 +87,7 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
   const nodeIP = '172.31.250.1';
   const podCidr = '10.251.7.0/24';
   const pythonBin = sh('python3', ['-c', 'import sys; print(sys.executable)']).trim();
-  const hostNetnsBefore = readdirSync('/run/netns')
+  const hostNetnsBefore = namedNetns()
     .filter((n) => !n.startsWith(PREFIX))
     .sort();
   const uid = `0000-${id}`;
@@ -365,7 +380,7 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
     old.proc.kill('SIGKILL');
     await new Promise((r) => old.proc.once('exit', r));
     // Containers outlive a crashed kubelet (own process groups), as they would on a node.
-    for (const pid of oldPids) expect(existsSync(`/proc/${pid}`)).toBe(true);
+    for (const pid of oldPids) expect(alive(pid)).toBe(true);
     harness = startHarness(cfgFile);
     expect((await harness.waitFor((m) => m.type === 'cleaned', 'cleanup')).count).toBe(1);
     await harness.waitFor(
@@ -373,7 +388,7 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
         statusOf(m)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
       'Ready again',
     );
-    for (const pid of oldPids) expect(existsSync(`/proc/${pid}`), `old pid ${pid}`).toBe(false);
+    for (const pid of oldPids) expect(alive(pid), `old pid ${pid}`).toBe(false);
     const ipamDir = path.join(tmp, 'ipam', `${PREFIX}net`);
     const newIP = readState().podIPs[0] ?? '';
     expect(newIP).not.toBe('');
@@ -395,7 +410,7 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
     await h.waitFor((m) => m.type === 'finalized', 'finalized');
     await h.waitFor((m) => m.type === 'terminated', 'terminated');
     expect(h.messages.some((m) => m.type === 'event' && m.reason === 'Killing')).toBe(true);
-    for (const pid of pids) expect(existsSync(`/proc/${pid}`), `pid ${pid}`).toBe(false);
+    for (const pid of pids) expect(alive(pid), `pid ${pid}`).toBe(false);
     expect(existsSync(state.netnsPath)).toBe(false);
     expect(readdirSync(path.join(tmp, 'state', 'netns'))).toEqual([]);
     expect(existsSync(path.join(tmp, 'state', 'pods', `${nodeNs}_web_${uid}`))).toBe(false);
@@ -408,7 +423,7 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
     expect(existsSync(path.join(tmp, 'ipam', `${PREFIX}net`, podIP))).toBe(false);
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(tmp);
     expect(
-      readdirSync('/run/netns')
+      namedNetns()
         .filter((n) => !n.startsWith(PREFIX))
         .sort(),
     ).toEqual(hostNetnsBefore);
