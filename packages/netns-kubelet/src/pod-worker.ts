@@ -814,15 +814,11 @@ export class PodWorker {
 
   private startProbes(s: ContainerSlot, proc: ContainerProcess): void {
     s.probeAbort?.abort();
-    const abort = new AbortController();
-    s.probeAbort = abort;
-    this.abort.signal.addEventListener(
-      'abort',
-      () => {
-        abort.abort();
-      },
-      { once: true },
-    );
+    const own = new AbortController();
+    s.probeAbort = own;
+    // Stops with the container or the pod; AbortSignal.any holds no listener on the pod's
+    // signal per restart (a crash-looping container would pile them up).
+    const abort = { signal: AbortSignal.any([own.signal, this.abort.signal]) };
     let specs: Partial<Record<ProbeKind, ProbeSpec>>;
     try {
       specs = {

@@ -1,6 +1,6 @@
 // Runs the pod runtime exactly as the kubelet does, minus Kubernetes: started by the
-// integration test inside a network namespace standing in for a node, it runs one pod from a
-// JSON file, prints status patches and events as JSON lines, and tears the pod down when told
+// integration test inside a network namespace standing in for a node, it runs the pods of a
+// JSON file, prints status patches and events as JSON lines, and tears them down when told
 // "delete <grace>" on stdin.
 import { readFile } from 'node:fs/promises';
 import readline from 'node:readline';
@@ -26,7 +26,7 @@ interface HarnessConfig {
   cniBinDirs: string[];
   imageTable: unknown;
   configMaps: ConfigMap[];
-  pod: Pod;
+  pods: Pod[];
   /** The test's PATH, to find ip/nsenter/unshare. */
   path: string;
 }
@@ -42,7 +42,7 @@ const table = parseImageTable(cfg.imageTable, 'test-image-table.json', {
   kubeBinaries: '/',
   node: process.execPath,
 });
-const namespace = cfg.pod.metadata?.namespace ?? 'default';
+const namespace = cfg.pods[0]?.metadata?.namespace ?? 'default';
 const deps: RuntimeDeps = {
   config: {
     nodeName: cfg.nodeName,
@@ -63,12 +63,12 @@ const deps: RuntimeDeps = {
     },
   },
   reporter: {
-    status: (_pod, patch) => {
-      emit({ type: 'status', patch });
+    status: (pod, patch) => {
+      emit({ type: 'status', pod: pod.metadata?.name, patch });
       return Promise.resolve();
     },
-    event: (_pod, type, reason, message, fieldPath) => {
-      emit({ type: 'event', eventType: type, reason, message, fieldPath });
+    event: (pod, type, reason, message, fieldPath) => {
+      emit({ type: 'event', pod: pod.metadata?.name, eventType: type, reason, message, fieldPath });
     },
   },
   images: { table: () => Promise.resolve(table) },
@@ -88,20 +88,21 @@ const manager = new PodManager(deps, {
   },
 });
 emit({ type: 'cleaned', count: await manager.cleanupStale() });
-manager.sync(cfg.pod);
+for (const pod of cfg.pods) manager.sync(pod);
 
 const rl = readline.createInterface({ input: process.stdin });
 for await (const line of rl) {
   const [cmd, arg] = line.trim().split(' ');
   if (cmd === 'delete') {
-    manager.sync({
-      ...cfg.pod,
-      metadata: {
-        ...cfg.pod.metadata,
-        deletionTimestamp: new Date(),
-        deletionGracePeriodSeconds: Number(arg ?? '2'),
-      },
-    });
+    for (const pod of cfg.pods)
+      manager.sync({
+        ...pod,
+        metadata: {
+          ...pod.metadata,
+          deletionTimestamp: new Date(),
+          deletionGracePeriodSeconds: Number(arg ?? '2'),
+        },
+      });
     while (manager.size > 0) await new Promise((r) => setTimeout(r, 50));
     await releaseNetnsDir(cfg.stateDir, tools, runCommand);
     emit({ type: 'terminated' });

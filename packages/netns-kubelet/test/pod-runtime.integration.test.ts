@@ -74,8 +74,8 @@ type StatusPatch = {
     containerStatuses?: { name: string; restartCount: number; state: Record<string, unknown> }[];
   };
 };
-const statusOf = (m: Record<string, unknown>): StatusPatch['status'] | undefined =>
-  m.type === 'status' ? (m.patch as StatusPatch).status : undefined;
+const statusOf = (m: Record<string, unknown>, pod = 'web'): StatusPatch['status'] | undefined =>
+  m.type === 'status' && m.pod === pod ? (m.patch as StatusPatch).status : undefined;
 
 describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
   const id = randomBytes(3).toString('hex');
@@ -249,7 +249,45 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
         configMaps: [
           { metadata: { name: 'nkit-config' }, data: { greeting: 'hello from a ConfigMap' } },
         ],
-        pod,
+        pods: [
+          pod,
+          {
+            metadata: { name: 'job', namespace: nodeNs, uid: `${uid}-job` },
+            spec: {
+              nodeName: 'nkit-node',
+              restartPolicy: 'Never',
+              containers: [
+                { name: 'c', image: 'nkit-sleep', command: ['sh', '-c', 'echo job-out; exit 3'] },
+              ],
+            },
+          },
+          {
+            metadata: { name: 'ghost', namespace: nodeNs, uid: `${uid}-ghost` },
+            spec: {
+              nodeName: 'nkit-node',
+              containers: [{ name: 'c', image: 'nkit/not-in-the-table:1' }],
+            },
+          },
+          {
+            metadata: { name: 'sick', namespace: nodeNs, uid: `${uid}-sick` },
+            spec: {
+              nodeName: 'nkit-node',
+              terminationGracePeriodSeconds: 1,
+              containers: [
+                {
+                  name: 'c',
+                  image: 'nkit-sleep',
+                  command: ['sleep', 'infinity'],
+                  livenessProbe: {
+                    exec: { command: ['cat', '/nonexistent'] },
+                    periodSeconds: 1,
+                    failureThreshold: 2,
+                  },
+                },
+              ],
+            },
+          },
+        ],
       }),
     );
     harness = startHarness(cfgFile);
@@ -382,7 +420,8 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
     // Containers outlive a crashed kubelet (own process groups), as they would on a node.
     for (const pid of oldPids) expect(alive(pid)).toBe(true);
     harness = startHarness(cfgFile);
-    expect((await harness.waitFor((m) => m.type === 'cleaned', 'cleanup')).count).toBe(1);
+    // web, job, ghost and sick each left a pod directory
+    expect((await harness.waitFor((m) => m.type === 'cleaned', 'cleanup')).count).toBe(4);
     await harness.waitFor(
       (m) =>
         statusOf(m)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
@@ -393,11 +432,102 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
     const newIP = readState().podIPs[0] ?? '';
     expect(newIP).not.toBe('');
     if (newIP !== oldIP) expect(existsSync(path.join(ipamDir, oldIP))).toBe(false);
-    expect(readdirSync(path.join(tmp, 'state', 'netns'))).toHaveLength(1);
+    // The job runs again (this harness has no API status saying it ended) and ends again.
+    await harness.waitFor(
+      (m) =>
+        m.pod === 'job' &&
+        (m.patch as { status?: { phase?: string } } | undefined)?.status?.phase === 'Failed',
+      'job Failed again',
+    );
+    // Only web and sick hold a sandbox now: every netns file is a live mount, no stale veth.
+    const netnsFiles = readdirSync(path.join(tmp, 'state', 'netns')).sort();
+    expect(netnsFiles).toEqual([uid, `${uid}-sick`].sort());
+    const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+    for (const f of netnsFiles) expect(mountinfo).toContain(path.join(tmp, 'state', 'netns', f));
     const veths = inNode('ip', '-o', 'link', 'show')
       .split('\n')
       .filter((l) => l.includes('veth'));
-    expect(veths).toHaveLength(1);
+    expect(veths).toHaveLength(2);
+  });
+
+  it('runs a restartPolicy Never pod to Failed with its exit code and releases its network at once', async () => {
+    const h = harness!;
+    const failed = await h.waitFor(
+      (m) =>
+        (m.patch as { status?: { phase?: string } } | undefined)?.status?.phase === 'Failed' &&
+        m.pod === 'job',
+      'job Failed',
+    );
+    const c = statusOf(failed, 'job')?.containerStatuses?.[0];
+    expect(c?.state).toMatchObject({ terminated: { exitCode: 3, reason: 'Error' } });
+    const dir = path.join(tmp, 'state', 'pods', `${nodeNs}_job_${uid}-job`);
+    for (let i = 0; i < 20 && existsSync(path.join(tmp, 'state', 'netns', `${uid}-job`)); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(path.join(tmp, 'state', 'netns', `${uid}-job`))).toBe(false);
+    // its log stays until the pod is deleted
+    expect(readFileSync(path.join(dir, 'c.log'), 'utf8')).toMatch(/ stdout F job-out\n$/);
+  });
+
+  it('fails an image missing from the table as a pull error naming the table', async () => {
+    const h = harness!;
+    const m = await h.waitFor(
+      (x) =>
+        (
+          statusOf(x, 'ghost')?.containerStatuses?.[0]?.state.waiting as
+            { reason?: string } | null | undefined
+        )?.reason === 'ErrImagePull',
+      'ghost ErrImagePull',
+    );
+    const waiting = statusOf(m, 'ghost')?.containerStatuses?.[0]?.state.waiting as {
+      reason: string;
+      message: string;
+    };
+    expect(waiting.reason).toBe('ErrImagePull');
+    expect(waiting.message).toBe(
+      'image "nkit/not-in-the-table:1" is not in the local image table test-image-table.json: add an entry mapping its repository to a local program',
+    );
+    await h.waitFor(
+      (x) =>
+        x.type === 'event' &&
+        x.pod === 'ghost' &&
+        x.reason === 'Failed' &&
+        String(x.message).startsWith('Failed to pull image "nkit/not-in-the-table:1"'),
+      'pull event',
+    );
+    await h.waitFor(
+      (x) =>
+        (
+          statusOf(x, 'ghost')?.containerStatuses?.[0]?.state.waiting as
+            { reason?: string } | null | undefined
+        )?.reason === 'ImagePullBackOff',
+      'ImagePullBackOff',
+    );
+    expect(existsSync(path.join(tmp, 'state', 'netns', `${uid}-ghost`))).toBe(false);
+  });
+
+  it('kills and restarts a container that fails its liveness probe', async () => {
+    const h = harness!;
+    await h.waitFor(
+      (x) =>
+        x.type === 'event' &&
+        x.pod === 'sick' &&
+        x.reason === 'Unhealthy' &&
+        String(x.message).startsWith('Liveness probe failed:'),
+      'Unhealthy',
+    );
+    await h.waitFor(
+      (x) =>
+        x.type === 'event' &&
+        x.pod === 'sick' &&
+        x.reason === 'Killing' &&
+        x.message === 'Container c failed liveness probe, will be restarted',
+      'Killing',
+    );
+    await h.waitFor(
+      (x) => (statusOf(x, 'sick')?.containerStatuses?.[0]?.restartCount ?? 0) >= 1,
+      'restarted',
+      15_000,
+    );
   });
 
   it('tears down on delete: processes, CNI (veth, IP), netns and mounts are gone', async () => {
