@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.js';
 import { parseConfig } from './config.js';
+import { kubeletArgs } from './kubelet-args.js';
 
 const argv = [
   '--node-name',
@@ -24,6 +25,33 @@ const argv = [
   '--kube-binaries',
   '/cache/kube',
 ];
+
+describe('kubeletArgs', () => {
+  it('round-trips through parseConfig', () => {
+    const c = parseConfig(
+      kubeletArgs({
+        nodeName: 'node-a',
+        nodeIP: '172.30.0.2',
+        kubeconfig: '/k',
+        nodeRoot: '/r',
+        stateDir: '/s',
+        imageTable: '/t.json',
+        clusterDns: '10.96.0.10',
+        cniConfDir: '/r/etc/cni/net.d',
+        cniBinDirs: ['/r/opt/cni/bin', '/usr/lib/cni'],
+        kubeBinaries: '/kb',
+        tls: { certFile: '/c', keyFile: '/k2', clientCaFile: '/ca' },
+      }),
+      {},
+    );
+    expect(c).toMatchObject({
+      nodeName: 'node-a',
+      cniBinDirs: ['/r/opt/cni/bin', '/usr/lib/cni'],
+      clusterDomain: 'cluster.local',
+      tls: { certFile: '/c', keyFile: '/k2', clientCaFile: '/ca' },
+    });
+  });
+});
 
 describe('parseConfig', () => {
   it('reads the contract flags into a typed config with defaults', () => {

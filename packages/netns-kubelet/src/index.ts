@@ -15,4 +15,11 @@ export {
   type ResolvedImage,
 } from './image-table.js';
 export { mapHostPath, HOST_PATH_PASSTHROUGH } from './host-path.js';
-export type { PodStateFile, ContainerStateFile } from './pod-state-file.js';
+export {
+  podDir,
+  podDirName,
+  parsePodDirName,
+  type PodStateFile,
+  type ContainerStateFile,
+} from './pod-state-file.js';
+export { kubeletArgs } from './kubelet-args.js';
