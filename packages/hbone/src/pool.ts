@@ -33,6 +33,7 @@ import {
   type RandomSource,
 } from './request-headers.js';
 import { resolveSettings, type HboneSettings } from './settings.js';
+import { setWriteHighWaterMark } from './stream-buffer.js';
 import { isGracefulReset, resetStream, RST_CANCEL } from './stream-close.js';
 import { systemTimers, type TimerHandle, type Timers } from './timers.js';
 import { secureContextOptions, type HboneIdentity, type TrustRoots } from './tls-profile.js';
@@ -374,6 +375,7 @@ export class HbonePool {
         }),
       );
     }
+    setWriteHighWaterMark(stream, this.settings.streamHighWaterMarkBytes);
     let released = false;
     stream.once('close', () => {
       if (released) return;

@@ -26,6 +26,7 @@ import { silentLogger, type HboneLogger } from './logger.js';
 import { describePeer, ownIdentity, verifyClientPeer } from './peer-identity.js';
 import { relay, type Relay, type RelayStats } from './relay.js';
 import { resolveSettings, type HboneSettings } from './settings.js';
+import { setWriteHighWaterMark } from './stream-buffer.js';
 import { resetStream, RST_PROTOCOL_ERROR, RST_REFUSED_STREAM } from './stream-close.js';
 import { systemTimers, type Timers } from './timers.js';
 import {
@@ -315,6 +316,7 @@ export function createHboneServer(opts: HboneServerOptions): HboneServer {
       upstream.destroy();
       return;
     }
+    setWriteHighWaterMark(stream, settings.streamHighWaterMarkBytes);
     stream.respond({ ':status': 200, ...decision.responseHeaders });
     const r = relay(stream, upstream);
     relays.set(r, {

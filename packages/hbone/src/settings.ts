@@ -41,10 +41,11 @@ export interface HboneSettings {
    */
   readonly maxSessionMemoryMiB: number;
   /**
-   * Writable high-water mark of each tunnel stream: how much a writer may
-   * queue before write() returns false. Upstream bounds the send buffer by
-   * the stream window; a smaller mark keeps memory low per tunnel while
-   * still letting nghttp2 fill large frames.
+   * Writable high-water mark of each tunnel's HTTP/2 stream and of the
+   * client's HboneTunnel: how much a writer may queue before write() returns
+   * false. Upstream bounds the send buffer by the stream window (4 MiB);
+   * 256 KiB lets a few 64 KiB chunks queue (node:http2's fixed 16 KiB
+   * admits one) while keeping memory per tunnel small.
    */
   readonly streamHighWaterMarkBytes: number;
   /**

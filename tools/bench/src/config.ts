@@ -12,6 +12,10 @@ export interface BenchConfig {
   readonly connects: number;
   /** Each measurement is repeated this often, variants interleaved; the median is reported. */
   readonly repeat: number;
+  /** Only these paths (ids), e.g. to profile one; all when empty. */
+  readonly paths: readonly string[];
+  /** When set, helper processes write V8 CPU profiles (--cpu-prof) into this directory. */
+  readonly profileDir: string | undefined;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -31,5 +35,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     pingPongBytes: int(env, 'BENCH_PING_BYTES', 1024),
     connects: int(env, 'BENCH_CONNECTS', 500),
     repeat: int(env, 'BENCH_REPEAT', 3),
+    paths: (env.BENCH_PATHS ?? '').split(',').filter(Boolean),
+    profileDir: env.BENCH_PROFILE_DIR || undefined,
   };
 }

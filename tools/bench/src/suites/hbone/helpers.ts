@@ -29,10 +29,19 @@ function next(child: ChildProcess, kind: FromRole['kind']): Promise<FromRole> {
   });
 }
 
-/** Forks role-main.ts with this process's flags (tsx loader, source conditions). */
-export async function startHelper(name: string, spec: RoleSpec): Promise<Helper> {
+/**
+ * Forks role-main.ts with this process's flags (tsx loader, source
+ * conditions), plus a CPU profile per helper when `profileDir` is set.
+ */
+export async function startHelper(
+  name: string,
+  spec: RoleSpec,
+  profileDir?: string,
+): Promise<Helper> {
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${name}`] : [];
   const child = fork(new URL('./role-main.ts', import.meta.url), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, ...profile],
   });
   const ready = next(child, 'ready');
   child.send({ kind: 'start', spec } satisfies ToRole);

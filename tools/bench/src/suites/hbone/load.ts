@@ -58,6 +58,28 @@ export async function upload(port: number, bytes: number): Promise<number> {
   return ms;
 }
 
+/**
+ * Asks the source for `bytes` and reads them to EOF. Resolves with the
+ * elapsed milliseconds; rejects if the count is wrong.
+ */
+export async function download(port: number, bytes: number): Promise<number> {
+  const s = await open(port);
+  const t0 = performance.now();
+  const head = Buffer.alloc(8);
+  head.writeBigUInt64BE(BigInt(bytes));
+  const got = await new Promise<number>((resolve, reject) => {
+    let n = 0;
+    s.on('data', (c: Buffer) => (n += c.length));
+    s.once('end', () => { resolve(n); });
+    s.once('error', reject);
+    s.end(head);
+  });
+  const ms = performance.now() - t0;
+  s.destroy();
+  if (got !== bytes) throw new Error(`source sent ${got} bytes, asked for ${bytes}`);
+  return ms;
+}
+
 /** `streams` concurrent uploads sharing `bytes`; resolves with the wall-clock milliseconds. */
 export async function parallelUpload(
   port: number,

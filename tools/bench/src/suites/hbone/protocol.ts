@@ -8,7 +8,10 @@ export interface WorkloadPem {
 }
 
 export type RoleSpec =
-  /** Sink (counts bytes, answers the count after EOF) and echo servers. */
+  /**
+   * Sink (counts bytes, answers the count after EOF), echo, and source (reads
+   * an 8-byte count, sends that many bytes, half-closes) servers.
+   */
   | { readonly role: 'apps' }
   /** A plain `net` proxy piping both ways, one listener per target port. */
   | { readonly role: 'tcp-relay'; readonly targets: number[] }
@@ -26,7 +29,7 @@ export type RoleSpec =
 export type ToRole = { readonly kind: 'start'; readonly spec: RoleSpec } | { readonly kind: 'cpu' };
 
 export type FromRole =
-  /** `ports[i]` serves `targets[i]` (apps: [sink, echo]; hbone-in: [hbone]). */
+  /** `ports[i]` serves `targets[i]` (apps: [sink, echo, source]; hbone-in: [hbone]). */
   | { readonly kind: 'ready'; readonly ports: number[] }
   | { readonly kind: 'cpu'; readonly micros: number }
   | { readonly kind: 'failed'; readonly message: string };

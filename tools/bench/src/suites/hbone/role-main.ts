@@ -37,7 +37,32 @@ async function apps(): Promise<number[]> {
     s.pipe(s);
     s.on('error', () => s.destroy());
   });
-  return [await listen(sink), await listen(echo)];
+  const block = Buffer.alloc(256 * 1024, 0xa5);
+  const source = createServer({ allowHalfOpen: true, noDelay: true }, (s) => {
+    s.on('error', () => s.destroy());
+    s.once('readable', function onReadable() {
+      const head = s.read(8) as Buffer | null;
+      if (!head) {
+        s.once('readable', onReadable);
+        return;
+      }
+      let left = Number(head.readBigUInt64BE(0));
+      s.resume();
+      const pump = (): void => {
+        while (left > 0) {
+          const n = Math.min(left, block.length);
+          left -= n;
+          if (!s.write(n === block.length ? block : block.subarray(0, n))) {
+            s.once('drain', pump);
+            return;
+          }
+        }
+        s.end();
+      };
+      pump();
+    });
+  });
+  return [await listen(sink), await listen(echo), await listen(source)];
 }
 
 async function tcpRelay(targets: number[]): Promise<number[]> {

@@ -20,7 +20,7 @@ import type { Measurement, SuiteReport, Unit } from '../../report.js';
 import { gbitPerSecond, median, quantile } from '../../stats.js';
 import type { Suite, SuiteContext } from '../../suite.js';
 import { startHelper, type Helper } from './helpers.js';
-import { connectEcho, parallelUpload, pingPong, upload } from './load.js';
+import { connectEcho, download, parallelUpload, pingPong, upload } from './load.js';
 import type { WorkloadPem } from './protocol.js';
 
 interface Path {
@@ -28,6 +28,7 @@ interface Path {
   readonly label: string;
   readonly sinkPort: number;
   readonly echoPort: number;
+  readonly sourcePort: number;
   /** The proxy processes on this path, whose CPU time is counted. */
   readonly proxies: readonly Helper[];
 }
@@ -51,31 +52,55 @@ async function cpuOf(helpers: readonly Helper[]): Promise<number> {
   return all.reduce((a, b) => a + b, 0);
 }
 
-async function buildPaths(ctx: SuiteContext): Promise<{ paths: Path[]; helpers: Helper[] }> {
+async function buildPaths(
+  ctx: SuiteContext,
+  cfg: BenchConfig,
+): Promise<{ paths: Path[]; helpers: Helper[] }> {
   ctx.log('starting helper processes');
   const ca = await CertificateAuthority.selfSigned({ trustDomain: 'cluster.local' });
   const [clientPem, serverPem] = await Promise.all([
     workloadPem(ca, 'client'),
     workloadPem(ca, 'server'),
   ]);
-  const apps = await startHelper('apps', { role: 'apps' });
-  const [sink = 0, echo = 0] = apps.ports;
-  const relay = await startHelper('relay', { role: 'tcp-relay', targets: [sink, echo] });
-  const relayB = await startHelper('relay-b', { role: 'tcp-relay', targets: [sink, echo] });
-  const relayA = await startHelper('relay-a', { role: 'tcp-relay', targets: relayB.ports });
-  const hboneIn = await startHelper('hbone-in', { role: 'hbone-in', workload: serverPem });
-  const hboneOut = await startHelper('hbone-out', {
-    role: 'hbone-out',
-    workload: clientPem,
-    hboneAddress: `127.0.0.1:${hboneIn.ports[0] ?? 0}`,
-    expectedIdentityUri: serverPem.identityUri,
-    targets: [sink, echo],
-  });
+  const apps = await startHelper('apps', { role: 'apps' }, cfg.profileDir);
+  const [sink = 0, echo = 0, source = 0] = apps.ports;
+  const relay = await startHelper(
+    'relay',
+    { role: 'tcp-relay', targets: [sink, echo, source] },
+    cfg.profileDir,
+  );
+  const relayB = await startHelper(
+    'relay-b',
+    { role: 'tcp-relay', targets: [sink, echo, source] },
+    cfg.profileDir,
+  );
+  const relayA = await startHelper(
+    'relay-a',
+    { role: 'tcp-relay', targets: relayB.ports },
+    cfg.profileDir,
+  );
+  const hboneIn = await startHelper(
+    'hbone-in',
+    { role: 'hbone-in', workload: serverPem },
+    cfg.profileDir,
+  );
+  const hboneOut = await startHelper(
+    'hbone-out',
+    {
+      role: 'hbone-out',
+      workload: clientPem,
+      hboneAddress: `127.0.0.1:${hboneIn.ports[0] ?? 0}`,
+      expectedIdentityUri: serverPem.identityUri,
+      targets: [sink, echo, source],
+    },
+    cfg.profileDir,
+  );
   const path = (id: string, label: string, ports: number[], proxies: Helper[]): Path => ({
     id,
     label,
     sinkPort: ports[0] ?? 0,
     echoPort: ports[1] ?? 0,
+    sourcePort: ports[2] ?? 0,
     proxies,
   });
   return {
@@ -104,55 +129,74 @@ function record(samples: Samples, metric: string, path: string, value: number): 
 }
 
 async function measure(path: Path, cfg: BenchConfig, samples: Samples): Promise<void> {
-  const GiB = 1024 ** 3;
-  let cpu0 = await cpuOf(path.proxies);
+  const perGiB = (cpuMicros: number): number => cpuMicros / 1e6 / (cfg.bulkBytes / 1024 ** 3);
+  let cpu = await cpuOf(path.proxies);
+  const lap = async (): Promise<number> => {
+    const now = await cpuOf(path.proxies);
+    const used = now - cpu;
+    cpu = now;
+    return used;
+  };
+
   const ms1 = await upload(path.sinkPort, cfg.bulkBytes);
-  let cpu1 = await cpuOf(path.proxies);
-  record(samples, 'bulk1', path.id, gbitPerSecond(cfg.bulkBytes, ms1));
-  record(samples, 'bulk1cpu', path.id, (cpu1 - cpu0) / 1e6 / (cfg.bulkBytes / GiB));
+  record(samples, 'up1', path.id, gbitPerSecond(cfg.bulkBytes, ms1));
+  record(samples, 'up1cpu', path.id, perGiB(await lap()));
 
-  cpu0 = cpu1;
+  const msD = await download(path.sourcePort, cfg.bulkBytes);
+  record(samples, 'down1', path.id, gbitPerSecond(cfg.bulkBytes, msD));
+  record(samples, 'down1cpu', path.id, perGiB(await lap()));
+
   const msN = await parallelUpload(path.sinkPort, cfg.bulkBytes, cfg.parallelStreams);
-  cpu1 = await cpuOf(path.proxies);
-  record(samples, 'bulkN', path.id, gbitPerSecond(cfg.bulkBytes, msN));
-  record(samples, 'bulkNcpu', path.id, (cpu1 - cpu0) / 1e6 / (cfg.bulkBytes / GiB));
+  record(samples, 'upN', path.id, gbitPerSecond(cfg.bulkBytes, msN));
+  record(samples, 'upNcpu', path.id, perGiB(await lap()));
 
-  cpu0 = cpu1;
   const rtts = await pingPong(path.echoPort, cfg.pingPongs, cfg.pingPongBytes, 100);
-  cpu1 = await cpuOf(path.proxies);
   record(samples, 'rttP50', path.id, quantile(rtts, 0.5));
   record(samples, 'rttP99', path.id, quantile(rtts, 0.99));
-  record(samples, 'rttCpu', path.id, (cpu1 - cpu0) / cfg.pingPongs);
+  record(samples, 'rttCpu', path.id, (await lap()) / cfg.pingPongs);
 
   const conns = await connectEcho(path.echoPort, cfg.connects, cfg.pingPongBytes);
   record(samples, 'connP50', path.id, quantile(conns, 0.5));
   record(samples, 'connP99', path.id, quantile(conns, 0.99));
 }
 
-const METRICS: {
-  key: string;
-  label: (c: BenchConfig) => string;
-  unit: Unit;
-  proxiesOnly?: boolean;
-}[] = [
+interface Metric {
+  readonly key: string;
+  readonly label: (c: BenchConfig) => string;
+  readonly unit: Unit;
+  /** Only paths with proxies have a value (CPU of proxies). */
+  readonly proxiesOnly?: boolean;
+}
+
+const mib = (c: BenchConfig): number => c.bulkBytes / 2 ** 20;
+
+const METRICS: readonly Metric[] = [
+  { key: 'up1', label: (c) => `upload, 1 stream (${mib(c)} MiB)`, unit: 'Gb/s' },
+  { key: 'down1', label: (c) => `download, 1 stream (${mib(c)} MiB)`, unit: 'Gb/s' },
   {
-    key: 'bulk1',
-    label: (c) => `throughput, 1 stream (${c.bulkBytes / 2 ** 20} MiB)`,
-    unit: 'Gb/s',
-  },
-  {
-    key: 'bulkN',
-    label: (c) => `throughput, ${c.parallelStreams} streams (${c.bulkBytes / 2 ** 20} MiB total)`,
+    key: 'upN',
+    label: (c) => `upload, ${c.parallelStreams} streams (${mib(c)} MiB total)`,
     unit: 'Gb/s',
   },
   { key: 'rttP50', label: (c) => `request/response ${c.pingPongBytes} B, p50`, unit: 'µs' },
   { key: 'rttP99', label: (c) => `request/response ${c.pingPongBytes} B, p99`, unit: 'µs' },
   { key: 'connP50', label: () => 'new connection + echo, p50', unit: 'µs' },
   { key: 'connP99', label: () => 'new connection + echo, p99', unit: 'µs' },
-  { key: 'bulk1cpu', label: () => 'proxy CPU, 1 stream', unit: 'CPU s/GiB', proxiesOnly: true },
   {
-    key: 'bulkNcpu',
-    label: (c) => `proxy CPU, ${c.parallelStreams} streams`,
+    key: 'up1cpu',
+    label: () => 'proxy CPU, upload 1 stream',
+    unit: 'CPU s/GiB',
+    proxiesOnly: true,
+  },
+  {
+    key: 'down1cpu',
+    label: () => 'proxy CPU, download 1 stream',
+    unit: 'CPU s/GiB',
+    proxiesOnly: true,
+  },
+  {
+    key: 'upNcpu',
+    label: (c) => `proxy CPU, upload ${c.parallelStreams} streams`,
     unit: 'CPU s/GiB',
     proxiesOnly: true,
   },
@@ -170,11 +214,16 @@ export const hboneDataPath: Suite = {
   async run(ctx) {
     const cfg = loadConfig();
     const load0 = loadavg()[0] ?? 0;
-    const { paths, helpers } = await buildPaths(ctx);
+    const built = await buildPaths(ctx, cfg);
+    const helpers = built.helpers;
+    const paths = cfg.paths.length
+      ? built.paths.filter((p) => cfg.paths.includes(p.id))
+      : built.paths;
     try {
       ctx.log('warming up every path');
       for (const p of paths) {
         await upload(p.sinkPort, 32 * 2 ** 20);
+        await download(p.sourcePort, 32 * 2 ** 20);
         await parallelUpload(p.sinkPort, 32 * 2 ** 20, cfg.parallelStreams);
         await pingPong(p.echoPort, 500, cfg.pingPongBytes, 0);
         await connectEcho(p.echoPort, 50, cfg.pingPongBytes);
