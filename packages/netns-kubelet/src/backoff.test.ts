@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextBackoffCount, restartDelay, shouldRestart } from './backoff.js';
+import { nextBackoffCount, restartDelay, setupRetryDelay, shouldRestart } from './backoff.js';
 
 const policy = { initialMs: 10_000, maxMs: 300_000 };
 
@@ -12,6 +12,11 @@ describe('CrashLoopBackOff', () => {
   it('forgets the back-off after a run of twice the maximum', () => {
     expect(nextBackoffCount(policy, 5, 599_999)).toBe(5);
     expect(nextBackoffCount(policy, 5, 600_000)).toBe(0);
+  });
+  it('retries pod setup steps from 1 s, doubling to 30 s', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 20].map(setupRetryDelay)).toEqual([
+      1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000,
+    ]);
   });
   it('restarts per restartPolicy', () => {
     expect(shouldRestart('Always', 0)).toBe(true);

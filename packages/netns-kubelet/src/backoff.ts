@@ -23,3 +23,11 @@ export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 export function shouldRestart(policy: RestartPolicy, exitCode: number): boolean {
   return policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
 }
+
+/**
+ * Retry delay for pod setup steps (sandbox, volumes, container config): 1 s doubling to 30 s,
+ * so a ConfigMap or Secret created a little later (istiod's root cert) is picked up quickly.
+ */
+export function setupRetryDelay(attempt: number): number {
+  return Math.min(1000 * 2 ** Math.max(attempt - 1, 0), 30_000);
+}

@@ -17,6 +17,8 @@ export interface ContainerProcess {
   readonly pid: number;
   readonly startTime: string;
   readonly startedAt: Date;
+  /** False when the namespace/mount setup failed before the program ran (a StartError). */
+  readonly setupOk: boolean;
   readonly exited: Promise<ExitStatus>;
   /** Signals the container's process group. */
   signal(sig: NodeJS.Signals): void;
@@ -87,18 +89,21 @@ export const processLauncher: ProcessLauncher = {
     });
     const pid = child.pid;
     if (pid === undefined) throw new Error(`spawn of ${file} returned no pid`);
+    // The mount script writes "ok" to fd 3 and closes it right before exec: no "ok" by the time
+    // fd 3 closes means the setup itself failed (its error is in the container's log).
     const setup = child.stdio[3] as Readable | null;
-    const setupDone = new Promise<void>((resolve) => {
+    const setupDone = new Promise<boolean>((resolve) => {
       if (!setup) {
-        resolve();
+        resolve(true);
         return;
       }
-      setup.resume();
-      setup.once('close', () => {
-        resolve();
+      let said = '';
+      setup.setEncoding('utf8');
+      setup.on('data', (d: string) => {
+        said += d;
       });
-      child.once('exit', () => {
-        resolve();
+      setup.once('close', () => {
+        resolve(said.includes('ok'));
       });
     });
     const write = (s: string): void => {
@@ -131,10 +136,11 @@ export const processLauncher: ProcessLauncher = {
       });
     });
     const startTime = (await processStartTime(pid)) ?? '';
-    await setupDone;
+    const setupOk = await setupDone;
     return {
       pid,
       startTime,
+      setupOk,
       startedAt: new Date(),
       exited,
       signal(sig) {

@@ -37,6 +37,17 @@ export class ContainerConfigError extends Error {
   override readonly name = 'ContainerConfigError';
 }
 
+/** A container's namespaces or mounts could not be set up: RunContainerError, as kubelet. */
+export class ContainerStartError extends Error {
+  override readonly name = 'ContainerStartError';
+  constructor(
+    readonly container: string,
+    detail: string,
+  ) {
+    super(`failed to start container "${container}": ${detail}`);
+  }
+}
+
 /** A CNI plugin failed; the message carries the plugin's own error (CNI spec error object). */
 export class CniError extends Error {
   override readonly name = 'CniError';

@@ -54,7 +54,7 @@ describe('mountScript', () => {
     // The container's PATH is restored before exec.
     expect(s.indexOf('PATH=$__nk_path')).toBeLessThan(s.indexOf('exec "$@"'));
     // fd 3 closes (setup done) right before the program runs
-    expect(s).toContain('exec 3>&-\nexec "$@"');
+    expect(s).toContain('printf ok >&3\nexec 3>&-\nexec "$@"');
   });
 
   it('shadows the deepest existing ancestor once for missing mount points, never the node filesystem', () => {

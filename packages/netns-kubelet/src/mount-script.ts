@@ -152,11 +152,12 @@ export function mountScript(inp: MountScriptInputs): string {
   }
   out.push(`umount -n -l ${shQuote(stage)}`);
   if (inp.workingDir) out.push(`cd ${shQuote(inp.workingDir)}`);
-  // Closing fd 3 tells the launcher the container's namespaces are set up (container-launcher.ts).
+  // "ok" on fd 3, then closing it, tells the launcher the container is set up (container-launcher.ts).
   out.push(
     'PATH=$__nk_path',
     'export PATH',
     'unset __nk_path __nk_d __nk_s __nk_e __nk_n',
+    'printf ok >&3',
     'exec 3>&-',
     'exec "$@"',
   );

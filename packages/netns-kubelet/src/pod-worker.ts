@@ -5,15 +5,28 @@
 // netns removed). Status goes out through the reporter after every change.
 import { createHash, randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { nextBackoffCount, restartDelay, shouldRestart, type RestartPolicy } from './backoff.js';
+import {
+  nextBackoffCount,
+  restartDelay,
+  setupRetryDelay,
+  shouldRestart,
+  type RestartPolicy,
+} from './backoff.js';
 import type { NetnsPath } from './brands.js';
 import type { CniConfList } from './cni-config.js';
 import { podPortMappings, resultIPs } from './cni-config.js';
 import type { ContainerProcess, ExitStatus } from './container-launcher.js';
 import { containerEnv } from './env.js';
-import { ContainerConfigError, ImageNotFoundError, VolumeError, errorMessage } from './errors.js';
+import {
+  ContainerConfigError,
+  ContainerStartError,
+  ImageNotFoundError,
+  VolumeError,
+  errorMessage,
+} from './errors.js';
+import { parseEntry } from './cri-log.js';
 import { hostsFile, resolvConf } from './etc-files.js';
 import { resolveImage, type ImageEntry, type ResolvedImage } from './image-table.js';
 import type { Container, Pod } from './k8s-types.js';
@@ -71,6 +84,17 @@ function pathKind(p: string): PathKind {
   } catch {
     return 'missing';
   }
+}
+
+/** The last lines a container wrote (the mount script's error when its setup failed). */
+async function logTail(logPath: string): Promise<string> {
+  const text = await readFile(logPath, 'utf8').catch(() => '');
+  const lines = text
+    .split('\n')
+    .map(parseEntry)
+    .filter((e) => e !== undefined)
+    .map((e) => e.text);
+  return lines.slice(-3).join('; ') || 'no output';
 }
 
 function fmtDuration(ms: number): string {
@@ -455,8 +479,7 @@ export class PodWorker {
         this.schedulePublish();
       }
       attempt++;
-      if (!(await sleep(restartDelay(this.deps.config.backoff, attempt), this.abort.signal)))
-        return false;
+      if (!(await sleep(setupRetryDelay(attempt), this.abort.signal))) return false;
     }
   }
 
@@ -694,6 +717,11 @@ export class PodWorker {
       await rename(logPath, this.logPath(s.spec.name, true)).catch(() => undefined);
     const containerID = hex(32);
     const proc = await this.deps.launcher.start({ argv, env: spec.env, logPath });
+    if (!proc.setupOk) {
+      // The mount script failed before exec: a start error, not a run of the program.
+      await proc.exited;
+      throw new ContainerStartError(s.spec.name, await logTail(logPath));
+    }
     if (s.everStarted) s.restartCount++;
     s.everStarted = true;
     s.containerID = `netns://${containerID}`;
@@ -738,13 +766,7 @@ export class PodWorker {
         );
         this.schedulePublish();
         count++;
-        if (
-          !(await sleep(
-            Math.max(restartDelay(backoff, count), backoff.initialMs),
-            this.abort.signal,
-          ))
-        )
-          return;
+        if (!(await sleep(setupRetryDelay(count), this.abort.signal))) return;
         continue;
       }
       const exit: ExitStatus = await proc.exited;

@@ -262,6 +262,22 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
             },
           },
           {
+            // A file bound over a directory: the mount script fails before exec.
+            metadata: { name: 'broken', namespace: nodeNs, uid: `${uid}-broken` },
+            spec: {
+              nodeName: 'nkit-node',
+              containers: [
+                {
+                  name: 'c',
+                  image: 'nkit-sleep',
+                  command: ['sleep', 'infinity'],
+                  volumeMounts: [{ name: 'config', mountPath: '/mnt', subPath: 'greeting' }],
+                },
+              ],
+              volumes: [{ name: 'config', configMap: { name: 'nkit-config' } }],
+            },
+          },
+          {
             metadata: { name: 'ghost', namespace: nodeNs, uid: `${uid}-ghost` },
             spec: {
               nodeName: 'nkit-node',
@@ -420,8 +436,8 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
     // Containers outlive a crashed kubelet (own process groups), as they would on a node.
     for (const pid of oldPids) expect(alive(pid)).toBe(true);
     harness = startHarness(cfgFile);
-    // web, job, ghost and sick each left a pod directory
-    expect((await harness.waitFor((m) => m.type === 'cleaned', 'cleanup')).count).toBe(4);
+    // web, job, broken, ghost and sick each left a pod directory
+    expect((await harness.waitFor((m) => m.type === 'cleaned', 'cleanup')).count).toBe(5);
     await harness.waitFor(
       (m) =>
         statusOf(m)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
@@ -439,15 +455,15 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
         (m.patch as { status?: { phase?: string } } | undefined)?.status?.phase === 'Failed',
       'job Failed again',
     );
-    // Only web and sick hold a sandbox now: every netns file is a live mount, no stale veth.
+    // Only web, broken and sick hold a sandbox now: every netns file is a live mount, no stale veth.
     const netnsFiles = readdirSync(path.join(tmp, 'state', 'netns')).sort();
-    expect(netnsFiles).toEqual([uid, `${uid}-sick`].sort());
+    expect(netnsFiles).toEqual([uid, `${uid}-broken`, `${uid}-sick`].sort());
     const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
     for (const f of netnsFiles) expect(mountinfo).toContain(path.join(tmp, 'state', 'netns', f));
     const veths = inNode('ip', '-o', 'link', 'show')
       .split('\n')
       .filter((l) => l.includes('veth'));
-    expect(veths).toHaveLength(2);
+    expect(veths).toHaveLength(3);
   });
 
   it('runs a restartPolicy Never pod to Failed with its exit code and releases its network at once', async () => {
@@ -503,6 +519,30 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
       'ImagePullBackOff',
     );
     expect(existsSync(path.join(tmp, 'state', 'netns', `${uid}-ghost`))).toBe(false);
+  });
+
+  it('reports a failed container setup as RunContainerError with the mount error', async () => {
+    const h = harness!;
+    const m = await h.waitFor(
+      (x) =>
+        (
+          statusOf(x, 'broken')?.containerStatuses?.[0]?.state.waiting as
+            { reason?: string } | null | undefined
+        )?.reason === 'RunContainerError',
+      'broken RunContainerError',
+    );
+    const waiting = statusOf(m, 'broken')?.containerStatuses?.[0]?.state.waiting as {
+      message: string;
+    };
+    expect(waiting.message).toMatch(/^failed to start container "c": .*mount.*\/mnt/);
+    await h.waitFor(
+      (x) =>
+        x.type === 'event' &&
+        x.pod === 'broken' &&
+        x.reason === 'Failed' &&
+        String(x.message).startsWith('Error: failed to start container'),
+      'Failed event',
+    );
   });
 
   it('kills and restarts a container that fails its liveness probe', async () => {
