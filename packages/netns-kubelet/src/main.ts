@@ -88,6 +88,7 @@ async function main(): Promise<void> {
       clusterDomain: config.clusterDomain,
       backoff: { initialMs: config.backoffInitialMs, maxMs: config.backoffMaxMs },
       node: resources,
+      volumeSyncMs: 30_000,
     },
     api,
     reporter: api,

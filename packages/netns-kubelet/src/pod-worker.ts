@@ -414,6 +414,7 @@ export class PodWorker {
     if (!(await this.resolveImages())) return;
     if (!(await this.retry('sandbox', () => this.createSandbox()))) return;
     if (!(await this.retry('volumes', () => this.prepareVolumes()))) return;
+    void this.syncVolumes();
 
     for (const s of this.slots.filter((x) => x.init)) {
       if (s.sidecar) {
@@ -662,6 +663,31 @@ export class PodWorker {
     );
     const resolv = resolvConf(this.pod, clusterDns, clusterDomain);
     if (resolv !== undefined) await writeFile(path.join(this.dir, 'resolv.conf'), resolv);
+  }
+
+  /** Keeps ConfigMap/Secret/downwardAPI volumes current while the pod lives. */
+  private async syncVolumes(): Promise<void> {
+    const ns = this.pod.metadata?.namespace ?? 'default';
+    while (await sleep(this.deps.config.volumeSyncMs, this.abort.signal)) {
+      if (this.terminal) return;
+      try {
+        const objects = await this.deps.api.objects(ns, referencedObjects(this.pod));
+        const plans = planVolumes({
+          pod: this.pod,
+          volumesDir: path.join(this.dir, 'volumes'),
+          nodeRoot: this.deps.config.nodeRoot,
+          objects,
+          addresses: { podIPs: this.podIPs, hostIPs: [this.deps.config.nodeIP] },
+          node: this.deps.config.node,
+        });
+        const changed = await this.volumes.refreshFiles(plans);
+        if (changed.length > 0)
+          this.deps.log.info({ pod: this.key, volumes: changed }, 'volumes updated');
+      } catch (err) {
+        // A ConfigMap deleted meanwhile: keep the last content, as kubelet does.
+        this.deps.log.debug({ pod: this.key, err: errorMessage(err) }, 'volume sync skipped');
+      }
+    }
   }
 
   private async startContainer(s: ContainerSlot): Promise<ContainerProcess> {

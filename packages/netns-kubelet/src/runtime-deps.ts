@@ -22,6 +22,8 @@ export interface RuntimeConfig {
   readonly clusterDomain: string;
   readonly backoff: BackoffPolicy;
   readonly node: NodeResources;
+  /** How often ConfigMap/Secret/downwardAPI volume files are re-synced (kubelet: about a minute). */
+  readonly volumeSyncMs: number;
 }
 
 /** What a pod needs to read from Kubernetes. */

@@ -90,6 +90,25 @@ describe('VolumeWriter', () => {
     );
   });
 
+  it('rewrites only the volumes whose files changed', async () => {
+    const w = new VolumeWriter({
+      tokens: { request: () => Promise.reject(new Error('unused')) },
+      onRefreshError: () => undefined,
+    });
+    const plan = (content: string): VolumePlan => ({
+      kind: 'files',
+      name: 'cfg',
+      dir: path.join(dir, 'cfg'),
+      files: [{ path: 'k', content: Buffer.from(content), mode: 0o644 }],
+      tokens: [],
+    });
+    await w.materialize([plan('one')], owner);
+    expect(await w.refreshFiles([plan('one')])).toEqual([]);
+    expect(await w.refreshFiles([plan('two')])).toEqual(['cfg']);
+    expect(readFileSync(path.join(dir, 'cfg/k'), 'utf8')).toBe('two');
+    w.close();
+  });
+
   it('refreshes a token at 80% of its lifetime', async () => {
     let n = 0;
     const tokens: TokenSource = {

@@ -1,7 +1,7 @@
 // Materializes a pod's volume plan on the node: emptyDir directories, ConfigMap/Secret/
 // downwardAPI/projected files, hostPath checks, and service-account tokens from the
 // TokenRequest API, refreshed at 80% of their lifetime as kubelet does.
-import { chmod, mkdir, open, rename, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { VolumeError, errorMessage } from './errors.js';
 import type { VolumePlan, TokenSpec } from './volume-plan.js';
@@ -103,6 +103,27 @@ export class VolumeWriter {
         throw new VolumeError(v.name, errorMessage(err));
       }
     }
+  }
+
+  /**
+   * Rewrites ConfigMap/Secret/downwardAPI files whose content changed (kubelet's periodic
+   * volume sync); tokens keep their own refresh. Returns the volumes that changed.
+   */
+  async refreshFiles(plans: readonly VolumePlan[]): Promise<string[]> {
+    const changed: string[] = [];
+    for (const v of plans) {
+      if (v.kind !== 'files') continue;
+      let touched = false;
+      for (const f of v.files) {
+        const file = path.join(v.dir, f.path);
+        const current = await readFile(file).catch(() => undefined);
+        if (current?.equals(f.content)) continue;
+        await writeAtomic(file, f.content, f.mode);
+        touched = true;
+      }
+      if (touched) changed.push(v.name);
+    }
+    return changed;
   }
 
   private async writeToken(

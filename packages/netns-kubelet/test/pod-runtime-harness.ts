@@ -53,6 +53,7 @@ const deps: RuntimeDeps = {
     clusterDomain: 'cluster.local',
     backoff: { initialMs: 500, maxMs: 2000 },
     node: { cpu: '2', memory: '4Gi', ephemeralStorage: '10Gi' },
+    volumeSyncMs: 500,
   },
   api: {
     objects: () => Promise.resolve(objectSnapshot(namespace, cfg.configMaps, [])),
@@ -93,6 +94,13 @@ for (const pod of cfg.pods) manager.sync(pod);
 const rl = readline.createInterface({ input: process.stdin });
 for await (const line of rl) {
   const [cmd, arg] = line.trim().split(' ');
+  if (cmd === 'configmap') {
+    // "configmap <name> <key> <value>": the object changes, as an edit through the API would.
+    const [, name, key, ...value] = line.trim().split(' ');
+    const cm = cfg.configMaps.find((c) => c.metadata?.name === name);
+    if (cm && key) cm.data = { ...cm.data, [key]: value.join(' ') };
+    emit({ type: 'configmap-updated', name });
+  }
   if (cmd === 'delete') {
     for (const pod of cfg.pods)
       manager.sync({

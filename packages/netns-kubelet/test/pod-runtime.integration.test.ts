@@ -389,6 +389,19 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
     expect(environ).toContain('HOSTNAME=web');
   });
 
+  it('updates a ConfigMap volume in the running container when the ConfigMap changes', async () => {
+    const h = harness!;
+    h.proc.stdin.write('configmap nkit-config greeting changed through the API\n');
+    await h.waitFor((m) => m.type === 'configmap-updated', 'update applied');
+    const pid = pidOf('http');
+    let seen = '';
+    for (let i = 0; i < 50 && seen !== 'changed through the API'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = inContainer(pid, 'cat', '/etc/nkit-config/greeting');
+    }
+    expect(seen).toBe('changed through the API');
+  });
+
   it('writes container output as CRI log lines', async () => {
     const logPath = readState().containers.find((c) => c.name === 'http')?.logPath ?? '';
     // http.server logs each request on stderr; the readiness probe makes requests every second.
