@@ -224,6 +224,10 @@ export class HbonePool {
         state.dialing = dialing;
         const clear = (): void => {
           if (state.dialing === dialing) state.dialing = undefined;
+          // A failed first dial leaves nothing to keep for this key.
+          if (state.connections.length === 0 && !state.dialing && this.#keys.get(key) === state) {
+            this.#keys.delete(key);
+          }
         };
         dialing.then(clear, clear);
       }

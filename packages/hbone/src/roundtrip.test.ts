@@ -19,4 +19,26 @@ describe('HBONE round trip', () => {
     tunnel.end('hello hbone');
     expect((await got).bytes).toBe(11);
   });
+
+  it('works over IPv6, with a bracketed authority parsed as family 6', async () => {
+    const families: number[] = [];
+    up = await ipv6Upstream();
+    r = await rig({
+      listenHost: '::1',
+      authorize: (req) => {
+        families.push(req.target.family);
+        return Promise.resolve({ allow: true });
+      },
+    });
+    const tunnel = await r.pool.connect(r.request(`[::1]:${up.port}`));
+    const got = drain(tunnel);
+    tunnel.end('over v6');
+    expect((await got).bytes).toBe(7);
+    expect(families).toEqual([6]);
+    expect(r.address).toMatch(/^\[::1\]:\d+$/);
+  });
 });
+
+async function ipv6Upstream(): Promise<Upstream> {
+  return tcpUpstream(echo, '::1');
+}

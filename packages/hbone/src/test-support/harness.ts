@@ -31,7 +31,10 @@ export interface Upstream {
 }
 
 /** A TCP server that runs `handle` for every connection (allowHalfOpen, so FIN is observable). */
-export async function tcpUpstream(handle: (socket: Socket) => void): Promise<Upstream> {
+export async function tcpUpstream(
+  handle: (socket: Socket) => void,
+  host = '127.0.0.1',
+): Promise<Upstream> {
   const sockets = new Set<Socket>();
   const server: Server = createServer({ allowHalfOpen: true }, (s) => {
     sockets.add(s);
@@ -39,7 +42,7 @@ export async function tcpUpstream(handle: (socket: Socket) => void): Promise<Ups
     s.on('error', () => undefined);
     handle(s);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(0, host, r));
   return {
     port: (server.address() as AddressInfo).port,
     sockets,
@@ -89,6 +92,8 @@ export interface Rig {
 }
 
 export interface RigOptions {
+  /** Where the HBONE server listens; 127.0.0.1 by default. */
+  readonly listenHost?: string;
   readonly authorize?: AuthorizeHook;
   readonly dial?: DialHook;
   readonly serverSettings?: Partial<HboneSettings>;
@@ -112,9 +117,10 @@ export async function rig(opts: RigOptions = {}): Promise<Rig> {
     ...(opts.serverSettings ? { settings: opts.serverSettings } : {}),
     ...opts.server,
   });
-  const addr = await server.start({ port: 0, host: '127.0.0.1' });
+  const host = opts.listenHost ?? '127.0.0.1';
+  const addr = await server.start({ port: 0, host });
   const pool = new HbonePool(opts.pool);
-  const address = `127.0.0.1:${addr.port}`;
+  const address = host.includes(':') ? `[${host}]:${addr.port}` : `${host}:${addr.port}`;
   return {
     mesh,
     server,

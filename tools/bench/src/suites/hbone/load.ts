@@ -70,7 +70,9 @@ export async function download(port: number, bytes: number): Promise<number> {
   const got = await new Promise<number>((resolve, reject) => {
     let n = 0;
     s.on('data', (c: Buffer) => (n += c.length));
-    s.once('end', () => { resolve(n); });
+    s.once('end', () => {
+      resolve(n);
+    });
     s.once('error', reject);
     s.end(head);
   });
