@@ -75,6 +75,12 @@ export class ZdsServer extends EventEmitter<ZdsServerEvents> {
     return this.#workloads.has(uid);
   }
 
+  /** The netns fd the snapshot holds for a pod; it stays owned by the server. */
+  netnsOf(uid: PodUid): number | undefined {
+    const netns = this.#workloads.get(uid)?.netns;
+    return netns && !netns.released ? netns.fd : undefined;
+  }
+
   /**
    * Puts a pod in the snapshot (taking ownership of `netnsFd`, which is closed on del or
    * replacement) and sends it to the active ztunnel, resolving on its Ack. Without a
