@@ -205,7 +205,7 @@ describe('HBONE tunnels: resets', () => {
     expect(err instanceof StreamResetError && err.rstCode).toBe(constants.NGHTTP2_CONNECT_ERROR);
   });
 
-  it('reports a lost connection as an error, never as a clean EOF', async () => {
+  it('reports a lost connection as an error on both sides, never as a clean EOF', async () => {
     let transport: Duplex | undefined;
     const keepSocket: TcpDialer = (dst, opts) =>
       netDialer(dst, opts).then((s) => {
@@ -226,6 +226,9 @@ describe('HBONE tunnels: resets', () => {
     t.write('x');
     transport!.destroy();
     expect(await outcome).toBe(ConnectionLostError.name);
+    // The server sees the same loss as an error, not as a finished tunnel.
+    await until(() => r.records.length === 1);
+    expect(r.records[0]?.error).toBeInstanceOf(ConnectionLostError);
   });
 });
 
