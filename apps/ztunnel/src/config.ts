@@ -1,0 +1,263 @@
+// ztunnel's configuration from the environment: upstream's variable names and
+// defaults (src/config.rs), checked once at start so a typo fails loudly with
+// the variable's name instead of misbehaving later. The only file that reads
+// process.env.
+
+import type { HboneSettings } from '@ambient-ts/hbone';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`${variable}: ${reason}`);
+  }
+}
+
+/** An endpoint we reach over gRPC (istiod's xDS or CA). */
+export interface GrpcEndpoint {
+  /** grpc-js target: `host:port` or `unix:/path`. */
+  readonly target: string;
+  /** https: TLS verified against rootCa; http:/unix: plaintext (tests, local development). */
+  readonly tls: boolean;
+  /** PEM file or literal PEM of the root to verify istiod with; undefined: system roots. */
+  readonly rootCa: string | undefined;
+  /** Name to verify instead of the target's host (ALT_XDS_HOSTNAME / ALT_CA_HOSTNAME). */
+  readonly altHostname: string | undefined;
+  /** Extra gRPC metadata (XDS_HEADER_* / CA_HEADER_*). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface Config {
+  readonly nodeName: string;
+  readonly podName: string;
+  readonly podNamespace: string;
+  readonly instanceIp: string;
+  readonly clusterId: string;
+  readonly network: string;
+  readonly clusterDomain: string;
+  /** ISTIO_META_* without the prefix. */
+  readonly proxyMetadata: Readonly<Record<string, string>>;
+  readonly jsonMetadata: Readonly<Record<string, unknown>>;
+
+  readonly xds: GrpcEndpoint;
+  readonly ca: GrpcEndpoint;
+  /** AUTH_TOKEN: a file path (re-read for every request) or a literal token. */
+  readonly authToken: { readonly kind: 'file' | 'literal'; readonly value: string };
+  /** SECRET_TTL, seconds. */
+  readonly secretTtlSeconds: number;
+
+  /** INPOD_UDS: the ZDS socket istio-cni listens on. */
+  readonly inpodUds: string;
+  /** INPOD_PORT_REUSE: SO_REUSEPORT on in-pod listeners (lets a new ztunnel bind before the old one leaves). */
+  readonly inpodPortReuse: boolean;
+  /** PACKET_MARK: SO_MARK on every socket in a pod netns; the in-pod rules skip it. */
+  readonly packetMark: number;
+  /** DNS proxy on 15053 inside each pod (ISTIO_META_DNS_CAPTURE). */
+  readonly dnsProxy: boolean;
+
+  readonly adminAddr: { readonly host: string; readonly port: number };
+  readonly statsAddr: { readonly host: string; readonly port: number };
+  readonly readinessAddr: { readonly host: string; readonly port: number };
+
+  readonly logFormat: 'json' | 'plain';
+  /** RUST_LOG-style directives, e.g. `info,access:debug`. */
+  readonly logLevel: string;
+
+  readonly hbone: Partial<HboneSettings>;
+  /** Drain deadline on SIGTERM. */
+  readonly terminationDeadlineMs: number;
+  /**
+   * Refuse inbound HBONE to a workload that has a workload waypoint unless it
+   * comes from that waypoint (ours; upstream leaves this to policy).
+   */
+  readonly enforceWaypoint: boolean;
+  /** ENABLE_RESPONSE_BAGGAGE: the 200 carries a baggage header for the destination. */
+  readonly responseBaggage: boolean;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function bool(env: Env, name: string, dflt: boolean): boolean {
+  const v = env[name];
+  if (v === undefined || v === '') return dflt;
+  if (/^(true|1|yes|on)$/i.test(v)) return true;
+  if (/^(false|0|no|off)$/i.test(v)) return false;
+  throw new ConfigError(name, `"${v}" is not a boolean (true/false)`);
+}
+
+function int(env: Env, name: string, dflt: number, min = 0, max = 2 ** 31 - 1): number {
+  const v = env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(name, `"${v}" is not an integer in [${min}, ${max}]`);
+  }
+  return n;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Go/Rust-style durations: `5s`, `1m30s`, `250ms`, or a bare number of seconds. */
+export function parseDurationMs(text: string): number | undefined {
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const m of text.matchAll(re)) {
+    total += Number(m[1]) * (UNITS[m[2] ?? ''] ?? 0);
+    consumed += m[0].length;
+  }
+  return consumed === text.length && consumed > 0 ? total : undefined;
+}
+
+function duration(env: Env, name: string, dfltMs: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return dfltMs;
+  const ms = parseDurationMs(v);
+  if (ms === undefined) throw new ConfigError(name, `"${v}" is not a duration (e.g. 5s, 1m, 24h)`);
+  return ms;
+}
+
+function hostPort(env: Env, name: string, dflt: string): { host: string; port: number } {
+  const v = env[name] || dflt;
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(v);
+  const port = Number(m?.[3]);
+  if (!m || !Number.isInteger(port) || port > 65535) {
+    throw new ConfigError(name, `"${v}" is not host:port`);
+  }
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+function prefixed(env: Env, prefix: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (k.startsWith(prefix) && v !== undefined) out[k.slice(prefix.length)] = v;
+  }
+  return out;
+}
+
+function grpcEndpoint(
+  env: Env,
+  name: 'XDS_ADDRESS' | 'CA_ADDRESS',
+  rootVar: string,
+  altVar: string,
+  headerPrefix: string,
+): GrpcEndpoint {
+  const dflt = env.KUBERNETES_SERVICE_HOST
+    ? 'https://istiod.istio-system.svc:15012'
+    : 'https://localhost:15012';
+  let v = env[name] ?? dflt;
+  if (v === '')
+    throw new ConfigError(name, 'is empty; local (file) configuration is not supported');
+  if (v.startsWith('unix:')) {
+    return {
+      target: v.replace(/^unix:\/\//, 'unix:'),
+      tls: false,
+      rootCa: undefined,
+      altHostname: undefined,
+      headers: prefixed(env, headerPrefix),
+    };
+  }
+  // Upstream: an address without a scheme is https.
+  if (!/^[a-z]+:\/\//.test(v)) v = `https://${v}`;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new ConfigError(name, `"${v}" is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(name, `scheme ${url.protocol} is not supported (https, http or unix:)`);
+  }
+  const tls = url.protocol === 'https:';
+  const port = url.port || (tls ? '443' : '80');
+  const rootCa = env[rootVar] ?? './var/run/secrets/istio/root-cert.pem';
+  return {
+    target: `${url.hostname}:${port}`,
+    tls,
+    rootCa: rootCa === 'SYSTEM' ? undefined : rootCa,
+    altHostname: env[altVar] || undefined,
+    headers: prefixed(env, headerPrefix),
+  };
+}
+
+/** Upstream's drain deadline: CONNECTION_TERMINATION_DEADLINE, else from the grace period, else 5 s. */
+function terminationDeadline(env: Env): number {
+  if (env.CONNECTION_TERMINATION_DEADLINE) {
+    return duration(env, 'CONNECTION_TERMINATION_DEADLINE', 5000);
+  }
+  const grace = env.TERMINATION_GRACE_PERIOD_SECONDS;
+  if (grace) {
+    const g = int(env, 'TERMINATION_GRACE_PERIOD_SECONDS', 0, 0);
+    return Math.max(1, g > 10 ? g - 5 : g - 1) * 1000;
+  }
+  return 5000;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const proxyMode = env.PROXY_MODE ?? 'shared';
+  if (proxyMode !== 'shared') {
+    throw new ConfigError('PROXY_MODE', `"${proxyMode}": only shared (in-pod) mode is supported`);
+  }
+  const nodeName = env.NODE_NAME ?? '';
+  if (!nodeName) {
+    throw new ConfigError(
+      'NODE_NAME',
+      'is required: local pods are the xDS workloads whose node equals it (set it from spec.nodeName)',
+    );
+  }
+  const proxyMetadata = prefixed(env, 'ISTIO_META_');
+  const jsonMetadata: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(prefixed(env, 'ISTIO_METAJSON_'))) {
+    try {
+      jsonMetadata[k] = JSON.parse(v) as unknown;
+    } catch {
+      throw new ConfigError(`ISTIO_METAJSON_${k}`, 'is not valid JSON');
+    }
+  }
+  const token = env.AUTH_TOKEN ?? './var/run/secrets/tokens/istio-token';
+  const logFormat = env.LOG_FORMAT ?? 'json';
+  if (logFormat !== 'json' && logFormat !== 'plain') {
+    throw new ConfigError('LOG_FORMAT', `"${logFormat}" is neither json nor plain`);
+  }
+  const hbone: Partial<HboneSettings> = {
+    streamWindowBytes: int(env, 'HTTP2_STREAM_WINDOW_SIZE', 4 * 1024 * 1024, 65_535),
+    connectionWindowBytes: int(env, 'HTTP2_CONNECTION_WINDOW_SIZE', 16 * 1024 * 1024, 65_535),
+    maxFrameBytes: int(env, 'HTTP2_FRAME_SIZE', 1024 * 1024, 16_384, 2 ** 24 - 1),
+    poolMaxStreamsPerConnection: int(env, 'POOL_MAX_STREAMS_PER_CONNECTION', 100, 1),
+    poolIdleReleaseMs: duration(env, 'POOL_UNUSED_RELEASE_TIMEOUT', 5 * 60_000),
+  };
+  return {
+    nodeName,
+    podName: env.POD_NAME ?? '',
+    podNamespace: env.POD_NAMESPACE ?? '',
+    instanceIp: env.INSTANCE_IP ?? '',
+    clusterId: env.ISTIO_META_CLUSTER_ID || 'Kubernetes',
+    network: env.NETWORK ?? proxyMetadata.NETWORK ?? '',
+    clusterDomain: env.CLUSTER_DOMAIN || 'cluster.local',
+    proxyMetadata,
+    jsonMetadata,
+    xds: grpcEndpoint(env, 'XDS_ADDRESS', 'XDS_ROOT_CA', 'ALT_XDS_HOSTNAME', 'XDS_HEADER_'),
+    ca: grpcEndpoint(env, 'CA_ADDRESS', 'CA_ROOT_CA', 'ALT_CA_HOSTNAME', 'CA_HEADER_'),
+    authToken:
+      token.includes('/') || token.startsWith('.')
+        ? { kind: 'file', value: token }
+        : { kind: 'literal', value: token },
+    secretTtlSeconds: Math.round(duration(env, 'SECRET_TTL', 24 * 3_600_000) / 1000),
+    inpodUds: env.INPOD_UDS || '/var/run/ztunnel/ztunnel.sock',
+    inpodPortReuse: bool(env, 'INPOD_PORT_REUSE', true),
+    packetMark: int(env, 'PACKET_MARK', 1337, 1, 2 ** 32 - 1),
+    dnsProxy: bool(env, 'ISTIO_META_DNS_CAPTURE', true),
+    adminAddr: hostPort(env, 'ADMIN_ADDR', '127.0.0.1:15000'),
+    statsAddr: hostPort(env, 'STATS_ADDR', '[::]:15020'),
+    readinessAddr: hostPort(env, 'READINESS_ADDR', '[::]:15021'),
+    logFormat,
+    logLevel: env.RUST_LOG || env.LOG_LEVEL || 'info',
+    hbone,
+    terminationDeadlineMs: terminationDeadline(env),
+    enforceWaypoint: bool(env, 'ZTUNNEL_ENFORCE_WAYPOINT', true),
+    responseBaggage: bool(env, 'ENABLE_RESPONSE_BAGGAGE', true),
+  };
+}

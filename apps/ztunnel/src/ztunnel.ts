@@ -1,0 +1,327 @@
+// Composition of one ztunnel: the state store fed by delta ADS, the
+// certificate manager fed by the CA, the ZDS client and the per-pod proxies,
+// telemetry, and the admin/metrics/readiness endpoints. main.ts calls it with
+// the real config; integration tests call it the same way.
+
+import { existsSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { credentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
+import { resolveSettings } from '@ambient-ts/hbone';
+import {
+  AggregatedDiscoveryServiceClient,
+  DeltaAdsClient,
+  IstioCertificateServiceClient,
+  security,
+  typeSubscription,
+  workload,
+  type XdsClientEvent,
+} from '@ambient-ts/xds-types';
+import {
+  adminEndpoint,
+  metricsEndpoint,
+  readinessEndpoint,
+  type HttpEndpoint,
+} from './admin/http-servers.js';
+import { configDump } from './admin/config-dump.js';
+import { Readiness } from './admin/readiness.js';
+import type { Config, GrpcEndpoint } from './config.js';
+import { grpcCertificateSource, type CertificateSource } from './identity/ca-client.js';
+import { CertificateManager } from './identity/cert-manager.js';
+import { PodProxy, type PodDnsProxy } from './inpod/pod-proxy.js';
+import { WorkloadProxyManager } from './inpod/workload-manager.js';
+import { ZdsClient } from './inpod/zds-client.js';
+import { ConnectionManager } from './proxy/connection-manager.js';
+import type { PodContext, ProxyContext } from './proxy/context.js';
+import { authorizeInbound } from './proxy/inbound-decision.js';
+import { linuxPodSockets, type PodSockets } from './proxy/sockets.js';
+import { workloadIdentityUri } from './state/model.js';
+import { createStateStore, type ProxyState } from './state/store.js';
+import type { LogManager } from './telemetry/logging.js';
+import { ZtunnelMetrics } from './telemetry/metrics.js';
+import { applyAddressUpdate, applyAuthorizationUpdate } from './xds/resource-handlers.js';
+import { xdsNode } from './xds/node.js';
+
+export const ZTUNNEL_VERSION = '0.1.0';
+const STATE_TASK = 'state manager';
+const PROXY_TASK = 'workload proxy manager';
+
+export interface ZtunnelDeps {
+  readonly logs: LogManager;
+  /** Default: istiod's CA over gRPC (config.ca). */
+  readonly certificates?: CertificateSource;
+  /** Default: linux-sockets with config.packetMark. */
+  readonly sockets?: PodSockets;
+  readonly random?: () => number;
+  /** Per-pod DNS proxy factory; undefined disables it. */
+  readonly dns?: (pod: PodContext, state: ProxyState) => PodDnsProxy;
+  /** Called when /quitquitquit asks for shutdown. Default: close(). */
+  readonly onQuit?: () => void;
+}
+
+export interface ZtunnelAddresses {
+  readonly admin: AddressInfo;
+  readonly stats: AddressInfo;
+  readonly readiness: AddressInfo;
+}
+
+/** Reads a token per call: projected tokens rotate on disk. */
+function tokenReader(t: Config['authToken']): () => string {
+  if (t.kind === 'literal') return () => t.value;
+  return () => {
+    try {
+      return readFileSync(t.value, 'utf8').trim();
+    } catch (err) {
+      throw new Error(
+        `cannot read the token file ${t.value} (${(err as Error).message}); ` +
+          'is the projected service account token (audience istio-ca) mounted?',
+        { cause: err },
+      );
+    }
+  };
+}
+
+function channelCredentials(e: GrpcEndpoint): {
+  creds: ChannelCredentials;
+  options: Record<string, string | number>;
+} {
+  if (!e.tls) return { creds: credentials.createInsecure(), options: {} };
+  let root: Buffer | null = null;
+  if (e.rootCa !== undefined) {
+    root = existsSync(e.rootCa) ? readFileSync(e.rootCa) : Buffer.from(e.rootCa);
+  }
+  return {
+    creds: credentials.createSsl(root),
+    options: e.altHostname ? { 'grpc.ssl_target_name_override': e.altHostname } : {},
+  };
+}
+
+function metadataFor(e: GrpcEndpoint, token: () => string, clusterId: string): Metadata {
+  const md = new Metadata();
+  md.set('authorization', `Bearer ${token()}`);
+  md.set('clusterid', clusterId);
+  for (const [k, v] of Object.entries(e.headers)) md.set(k.toLowerCase(), v);
+  return md;
+}
+
+export class Ztunnel {
+  readonly state: ProxyState;
+  readonly metrics = new ZtunnelMetrics();
+  readonly readiness = new Readiness();
+  readonly connections = new ConnectionManager();
+  readonly certs: CertificateManager;
+  readonly manager: WorkloadProxyManager;
+  readonly xds: DeltaAdsClient;
+  readonly zds: ZdsClient;
+  readonly #endpoints: { admin: HttpEndpoint; stats: HttpEndpoint; readiness: HttpEndpoint };
+  readonly #clients: { close(): void }[] = [];
+  #closing: Promise<void> | undefined;
+  readonly #proxies = new Map<string, PodProxy>();
+
+  constructor(
+    readonly config: Config,
+    deps: ZtunnelDeps,
+  ) {
+    const log = deps.logs.scope('ztunnel');
+    const { state, updater } = createStateStore();
+    this.state = state;
+    this.readiness.block(STATE_TASK);
+    this.readiness.block(PROXY_TASK);
+
+    const token = tokenReader(config.authToken);
+    let source = deps.certificates;
+    if (!source) {
+      const { creds, options } = channelCredentials(config.ca);
+      const caClient = new IstioCertificateServiceClient(config.ca.target, creds, options);
+      this.#clients.push(caClient);
+      source = grpcCertificateSource({
+        client: caClient,
+        token: () => Promise.resolve(token()),
+        clusterId: config.clusterId,
+        ttlSeconds: config.secretTtlSeconds,
+        headers: config.ca.headers,
+      });
+    }
+    this.certs = new CertificateManager(source, deps.logs.scope('identity'));
+
+    const xdsLog = deps.logs.scope('xds');
+    const { creds, options } = channelCredentials(config.xds);
+    const ads = new AggregatedDiscoveryServiceClient(config.xds.target, creds, {
+      ...options,
+      'grpc.max_receive_message_length': 200 * 1024 * 1024,
+      'grpc.initial_reconnect_backoff_ms': 100,
+    });
+    this.#clients.push(ads);
+    const node = xdsNode({
+      instanceIp: config.instanceIp,
+      podName: config.podName,
+      podNamespace: config.podNamespace,
+      nodeName: config.nodeName,
+      proxyMetadata: config.proxyMetadata,
+      jsonMetadata: config.jsonMetadata,
+    });
+    this.xds = new DeltaAdsClient({
+      connect: () => ads.deltaAggregatedResources(metadataFor(config.xds, token, config.clusterId)),
+      node: { id: node.id, metadata: node.metadata as never },
+      subscriptions: [
+        typeSubscription(workload.AddressSchema, {
+          apply: (u) => void applyAddressUpdate(updater, u),
+        }),
+        typeSubscription(security.AuthorizationSchema, {
+          apply: (u) => void applyAuthorizationUpdate(updater, u),
+        }),
+      ],
+      logger: xdsLog,
+      onEvent: (e) => {
+        this.#onXdsEvent(e);
+      },
+    });
+
+    const ctx: ProxyContext = {
+      nodeName: config.nodeName,
+      enforceWaypoint: config.enforceWaypoint,
+      responseBaggage: config.responseBaggage,
+      state,
+      certs: this.certs,
+      metrics: this.metrics,
+      accessLog: deps.logs.scope('access'),
+      log: deps.logs.scope('proxy'),
+      connections: this.connections,
+      sockets: deps.sockets ?? linuxPodSockets(config.packetMark),
+      random: deps.random ?? Math.random,
+      localWorkloadTimeoutMs: 5000,
+    };
+    const hbone = { ...config.hbone, drainTimeoutMs: config.terminationDeadlineMs };
+    resolveSettings(hbone); // fail at start, not on the first connection
+    const dns = deps.dns;
+    this.manager = new WorkloadProxyManager({
+      createProxy: (info, netns) => {
+        const proxy = new PodProxy(ctx, info, netns, {
+          hbone,
+          reusePort: config.inpodPortReuse,
+          ...(dns ? { dns: (pod: PodContext) => dns(pod, state) } : {}),
+        });
+        this.#proxies.set(info.uid, proxy);
+        return {
+          start: () => {
+            proxy.start();
+          },
+          stop: async (ms) => {
+            await proxy.stop(ms);
+            if (this.#proxies.get(info.uid) === proxy) this.#proxies.delete(info.uid);
+            this.#refreshCertificates();
+          },
+        };
+      },
+      logger: deps.logs.scope('inpod'),
+      metrics: this.metrics,
+      drainMs: config.terminationDeadlineMs,
+      onChange: () => {
+        this.readiness.set(PROXY_TASK, this.manager.ready);
+        this.#refreshCertificates();
+      },
+    });
+    this.zds = new ZdsClient({
+      path: config.inpodUds,
+      manager: this.manager,
+      logger: deps.logs.scope('inpod'),
+    });
+
+    state.onChange((change) => {
+      if (change.kind === 'addresses') {
+        this.#refreshCertificates();
+        return;
+      }
+      const closed = this.connections.recheck((a) => {
+        const w = state.workloadByUid(a.workloadUid);
+        if (!w) return true;
+        return authorizeInbound(state, w, {
+          peer: a.peer,
+          srcIp: a.srcIp,
+          dstIp: a.dstIp,
+          port: a.port,
+        }).allowed;
+      });
+      if (closed > 0) log.info({ closed }, 'closed connections no longer allowed by policy');
+    });
+
+    const quit = deps.onQuit ?? (() => void this.close());
+    this.#endpoints = {
+      admin: adminEndpoint({
+        configDump: () =>
+          configDump({
+            state,
+            certificates: this.certs.dump(),
+            workloadState: this.manager.dump(),
+            connections: (uid) => this.connections.forPod(uid),
+            config: { ...config, authToken: { kind: config.authToken.kind } },
+            version: ZTUNNEL_VERSION,
+          }),
+        logs: deps.logs,
+        quit,
+      }),
+      stats: metricsEndpoint(this.metrics.registry),
+      readiness: readinessEndpoint(this.readiness),
+    };
+  }
+
+  async start(signal?: AbortSignal): Promise<ZtunnelAddresses> {
+    const c = this.config;
+    const [admin, stats, readiness] = await Promise.all([
+      this.#endpoints.admin.start(c.adminAddr.host, c.adminAddr.port),
+      this.#endpoints.stats.start(c.statsAddr.host, c.statsAddr.port),
+      this.#endpoints.readiness.start(c.readinessAddr.host, c.readinessAddr.port),
+    ]);
+    this.xds.start();
+    this.zds.start();
+    signal?.addEventListener('abort', () => void this.close(), { once: true });
+    return { admin, stats, readiness };
+  }
+
+  /** Pod proxy by ZDS uid (tests, debugging). */
+  proxy(uid: string): PodProxy | undefined {
+    return this.#proxies.get(uid);
+  }
+
+  /**
+   * Drains: stops accepting at once (listeners close, so a new ztunnel's
+   * SO_REUSEPORT listeners take over), lets open connections run until the
+   * termination deadline, then closes what is left.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.zds.close();
+    await this.manager.close();
+    await this.xds.close();
+    this.certs.close();
+    for (const c of this.#clients) c.close();
+    await Promise.all([
+      this.#endpoints.admin.close(),
+      this.#endpoints.stats.close(),
+      this.#endpoints.readiness.close(),
+    ]);
+  }
+
+  #onXdsEvent(e: XdsClientEvent): void {
+    if (e.kind === 'ready') this.readiness.clear(STATE_TASK);
+    if (e.kind === 'disconnected') {
+      this.metrics.xdsTerminations.inc({ reason: e.code === undefined ? 'Complete' : 'Error' });
+    }
+  }
+
+  /** Certificates for every identity a local pod has: node-local HBONE workloads and enrolled pods. */
+  #refreshCertificates(): void {
+    const wanted = new Set<string>();
+    for (const w of this.state.workloadsOnNode(this.config.nodeName)) {
+      if (w.protocol === 'HBONE' || w.nativeTunnel) wanted.add(workloadIdentityUri(w));
+    }
+    for (const p of this.#proxies.values()) {
+      const w = p.currentWorkload();
+      if (w) wanted.add(workloadIdentityUri(w));
+    }
+    this.certs.setWanted(wanted);
+  }
+}

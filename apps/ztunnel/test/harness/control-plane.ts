@@ -1,0 +1,197 @@
+// A stand-in istiod for the integration tests: the xds-types delta-ADS server
+// runtime over a ResourceStore, and the real CA signing core (spiffe's
+// CertificateAuthority) behind a real IstioCertificateService gRPC server that
+// checks the node token and signs for the ImpersonatedIdentity, both on unix
+// sockets (no ports, no network). Resources are given as the protos istiod
+// would send.
+
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  create,
+  type DescMessage,
+  type MessageInitShape,
+  type MessageShape,
+} from '@bufbuild/protobuf';
+import { Server, ServerCredentials, status, type ServiceError } from '@grpc/grpc-js';
+import { CertificateAuthority, parseIstioIdentity } from '@ambient-ts/spiffe';
+import {
+  ADDRESS_TYPE_URL,
+  AUTHORIZATION_TYPE_URL,
+  aggregatedDiscoveryServiceDefinition,
+  ca as caProto,
+  DeltaAdsServer,
+  istioCertificateServiceDefinition,
+  packAny,
+  ResourceStore,
+  security,
+  workload as wl,
+  type IstioCertificateServiceHandlers,
+} from '@ambient-ts/xds-types';
+
+const quiet = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/** The plain-object form of a message (what create() takes). */
+type Init<D extends DescMessage> = Exclude<MessageInitShape<D>, MessageShape<D>>;
+export type WorkloadInit = Init<typeof wl.WorkloadSchema>;
+export type ServiceInit = Init<typeof wl.ServiceSchema>;
+export type PolicyInit = Init<typeof security.AuthorizationSchema>;
+
+export class ControlPlane {
+  readonly dir = mkdtempSync(path.join(tmpdir(), 'ztunnel-it-'));
+  readonly xdsSocket = path.join(this.dir, 'xds.sock');
+  readonly caSocket = path.join(this.dir, 'ca.sock');
+  readonly tokenFile = path.join(this.dir, 'istio-token');
+  readonly token = 'node-token-of-ztunnel';
+  readonly store = new ResourceStore();
+  /** Identities the CA was asked to sign, in order. */
+  readonly issued: string[] = [];
+  ca!: CertificateAuthority;
+  #xdsServer: Server | undefined;
+  #caServer: Server | undefined;
+  #ads: DeltaAdsServer | undefined;
+
+  async start(): Promise<void> {
+    writeFileSync(this.tokenFile, `${this.token}\n`);
+    this.ca = await CertificateAuthority.selfSigned({ trustDomain: 'cluster.local' });
+    await this.startXds();
+    await this.startCa();
+  }
+
+  async startXds(): Promise<void> {
+    const ads = new DeltaAdsServer({ source: this.store, logger: quiet, debounceMs: 10 });
+    const server = new Server();
+    server.addService(aggregatedDiscoveryServiceDefinition, ads.implementation);
+    await bind(server, `unix:${this.xdsSocket}`);
+    ads.start();
+    this.#ads = ads;
+    this.#xdsServer = server;
+  }
+
+  /** Stops istiod's xDS (as if istiod went away); startXds() brings it back. */
+  async stopXds(): Promise<void> {
+    await this.#ads?.close();
+    await shutdown(this.#xdsServer);
+    this.#xdsServer = undefined;
+    rmSync(this.xdsSocket, { force: true });
+  }
+
+  async startCa(): Promise<void> {
+    const handlers: IstioCertificateServiceHandlers = {
+      CreateCertificate: (call, callback) => {
+        const auth = call.metadata.get('authorization')[0];
+        if (auth !== `Bearer ${this.token}`) {
+          callback(err(status.UNAUTHENTICATED, 'authentication failure'));
+          return;
+        }
+        const imp = call.request.metadata?.ImpersonatedIdentity;
+        if (typeof imp !== 'string') {
+          callback(err(status.UNAUTHENTICATED, 'no ImpersonatedIdentity'));
+          return;
+        }
+        const identity = parseIstioIdentity(imp);
+        this.issued.push(identity.uri);
+        this.ca
+          .sign(call.request.csr, { identity, ttlSeconds: Number(call.request.validityDuration) })
+          .then((chain) => {
+            callback(null, create(caProto.IstioCertificateResponseSchema, { certChain: chain }));
+          })
+          .catch((e: unknown) => {
+            callback(err(status.INVALID_ARGUMENT, (e as Error).message));
+          });
+      },
+    };
+    const server = new Server();
+    server.addService(istioCertificateServiceDefinition, handlers);
+    await bind(server, `unix:${this.caSocket}`);
+    this.#caServer = server;
+  }
+
+  /** Environment for a ztunnel pointed at this control plane. */
+  env(): Record<string, string> {
+    return {
+      XDS_ADDRESS: `unix:${this.xdsSocket}`,
+      CA_ADDRESS: `unix:${this.caSocket}`,
+      AUTH_TOKEN: this.tokenFile,
+      ISTIO_META_CLUSTER_ID: 'Kubernetes',
+    };
+  }
+
+  setWorkload(init: WorkloadInit & { uid: string }): void {
+    this.store.set(ADDRESS_TYPE_URL, {
+      name: init.uid,
+      resource: packAny(
+        wl.AddressSchema,
+        create(wl.AddressSchema, {
+          type: { case: 'workload', value: create(wl.WorkloadSchema, init) },
+        }),
+      ),
+    });
+  }
+
+  setService(init: ServiceInit & { namespace: string; hostname: string }): void {
+    this.store.set(ADDRESS_TYPE_URL, {
+      name: `${init.namespace}/${init.hostname}`,
+      resource: packAny(
+        wl.AddressSchema,
+        create(wl.AddressSchema, {
+          type: { case: 'service', value: create(wl.ServiceSchema, init) },
+        }),
+      ),
+    });
+  }
+
+  removeAddress(name: string): void {
+    this.store.remove(ADDRESS_TYPE_URL, name);
+  }
+
+  setPolicy(init: PolicyInit & { namespace: string; name: string }): void {
+    this.store.set(AUTHORIZATION_TYPE_URL, {
+      name: `${init.namespace}/${init.name}`,
+      resource: packAny(security.AuthorizationSchema, create(security.AuthorizationSchema, init)),
+    });
+  }
+
+  removePolicy(key: string): void {
+    this.store.remove(AUTHORIZATION_TYPE_URL, key);
+  }
+
+  async close(): Promise<void> {
+    await this.#ads?.close();
+    await shutdown(this.#xdsServer);
+    await shutdown(this.#caServer);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function err(code: status, details: string): ServiceError {
+  return Object.assign(new Error(details), { code, details, metadata: undefined as never });
+}
+
+function bind(server: Server, target: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(target, ServerCredentials.createInsecure(), (e) => {
+      if (e) reject(e);
+      else resolve();
+    });
+  });
+}
+
+function shutdown(server: Server | undefined): Promise<void> {
+  if (!server) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.tryShutdown(() => {
+      resolve();
+    });
+    setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, 1000).unref();
+  });
+}
