@@ -1,6 +1,6 @@
 // The host-side half of a running cluster, a detached process:
 //  - creates the sandbox: `unshare` new mount, network, pid, uts and ipc
-//    namespaces with the supervisor as pid 1;
+//    namespaces with a reaping init as pid 1 and the supervisor its child;
 //  - bridges host 127.0.0.1:<free port> to the apiserver's unix socket in the
 //    state dir (the only way in: the apiserver's addresses exist only inside
 //    the sandbox) and writes <stateDir>/kubeconfig for it;
@@ -19,6 +19,7 @@ import { clusterLayout, type ClusterLayout } from '../control-plane/layout.js';
 import { pidAlive } from '../build/dir-lock.js';
 import { entryFile } from '../repo-paths.js';
 import { parseStatus } from './events.js';
+import { sandboxInitArgv } from './init-reaper.js';
 import type { ClusterSpec } from './spec.js';
 
 export const UNSHARE_ARGS = [
@@ -77,12 +78,16 @@ export class Daemon {
 
   private startSandbox(): void {
     const log = openSync(`${this.layout.logs}/supervisor.log`, 'a');
+    // pid 1 is a small reaping init (init-reaper.ts) with the supervisor as
+    // its one child: Node would leave every orphan in the sandbox a zombie.
     const argv = [
       ...UNSHARE_ARGS,
       '--',
-      ...this.spec.nodeCommand,
-      entryFile('sandbox/supervisor-main'),
-      this.spec.stateDir,
+      ...sandboxInitArgv([
+        ...this.spec.nodeCommand,
+        entryFile('sandbox/supervisor-main'),
+        this.spec.stateDir,
+      ]),
     ];
     const child = spawn('unshare', argv, { cwd: this.spec.repoRoot, stdio: ['ignore', log, log] });
     this.unshare = child;
@@ -91,7 +96,7 @@ export class Daemon {
     });
   }
 
-  /** The supervisor's host pid: unshare's only child. */
+  /** The sandbox init's host pid (pid 1 inside): unshare's only child. */
   private async recordSandboxPid(): Promise<void> {
     const pid = this.unshare?.pid;
     if (!pid) throw new Error('unshare did not start');

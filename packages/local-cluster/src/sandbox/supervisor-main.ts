@@ -1,4 +1,5 @@
-// Entry of the supervisor: pid 1 of the sandbox's pid namespace.
+// Entry of the supervisor: the only child of the sandbox's pid 1 (a reaping
+// init, init-reaper.ts); when it exits, the init exits and the sandbox ends.
 //   node supervisor-main.js <stateDir>
 import path from 'node:path';
 import { clusterLayout } from '../control-plane/layout.js';

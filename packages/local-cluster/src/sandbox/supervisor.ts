@@ -1,7 +1,7 @@
-// Runs inside the sandbox (private mount, network and pid namespaces, as pid
-// 1): mounts, the bridge and node netns, etcd, the control plane, the
+// Runs inside the sandbox (private mount, network and pid namespaces, as the
+// only child of its reaping pid 1, init-reaper.ts): mounts, the bridge and node netns, etcd, the control plane, the
 // apiserver socket bridge, the add-ons and one netns kubelet per node. When it
-// exits the kernel kills everything left in its pid namespace and frees the
+// exits, pid 1 exits and the kernel kills everything left in its pid namespace and frees the
 // namespaces, so nothing outlives it.
 import { execFile } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
