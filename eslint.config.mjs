@@ -11,7 +11,7 @@ export default tseslint.config(
     ignores: [
       '**/node_modules/**',
       '**/dist/**',
-      '**/build/**',
+      'packages/linux-sockets/build/**',
       '**/gen/**',
       '**/.nx/**',
       '**/*.cjs',

@@ -11,6 +11,8 @@ export interface LocalClusterEnv {
   readonly goBinary: string;
   /** PATH, to check for the tools a cluster needs. */
   readonly path: string;
+  /** The environment children inherit (go needs HOME, GOPATH, GOPROXY, …). */
+  readonly inherited: Readonly<NodeJS.ProcessEnv>;
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): LocalClusterEnv {
@@ -23,5 +25,6 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): LocalClusterEnv {
     clustersRoot: env['AMBIENT_TS_CLUSTERS_DIR'] ?? '/tmp/ambient-ts-clusters',
     goBinary: env['AMBIENT_TS_GO'] ?? 'go',
     path: env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
+    inherited: { ...env },
   };
 }

@@ -139,12 +139,19 @@ export async function ensureKubeBinaries(options: EnsureBinariesOptions): Promis
       progress(
         `building ${missing.join(', ')} with ${goVer} (first run only; this takes several minutes on 2 cores) into ${dir}`,
       );
-      const builder = new GoBuilder(env, goVer, dir, progress, options.progressIntervalMs ?? 15_000);
+      const builder = new GoBuilder(
+        env,
+        goVer,
+        dir,
+        progress,
+        options.progressIntervalMs ?? 15_000,
+      );
       const work = await mkdtemp(path.join(os.tmpdir(), 'ambient-ts-kube-build-'));
       try {
         const kubeMissing = KUBE_COMMANDS.filter((c) => missing.includes(c));
         if (kubeMissing.length > 0) await builder.buildKube(path.join(work, 'kube'), kubeMissing);
-        if (missing.includes(COREDNS_BINARY)) await builder.buildCoreDns(path.join(work, 'coredns'));
+        if (missing.includes(COREDNS_BINARY))
+          await builder.buildCoreDns(path.join(work, 'coredns'));
       } finally {
         await rm(work, { recursive: true, force: true });
       }
@@ -169,7 +176,10 @@ class GoBuilder {
     this.logDir = path.join(outDir, 'build-logs');
   }
 
-  async buildKube(work: string, commands: readonly (typeof KUBE_COMMANDS)[number][]): Promise<void> {
+  async buildKube(
+    work: string,
+    commands: readonly (typeof KUBE_COMMANDS)[number][],
+  ): Promise<void> {
     await mkdir(work, { recursive: true });
     const module = `k8s.io/kubernetes@${KUBERNETES_VERSION}`;
     this.progress(`resolving ${module} from the Go module proxy`);
@@ -219,7 +229,10 @@ class GoBuilder {
     ) as { GoMod?: string };
     if (!info.GoMod) throw new KubeBuildError('go mod download of CoreDNS returned no go.mod path');
     const upstream = await readFile(info.GoMod, 'utf8');
-    await writeFile(path.join(work, 'go.mod'), coreDnsGoMod(COREDNS_VERSION, goDirectiveOf(upstream)));
+    await writeFile(
+      path.join(work, 'go.mod'),
+      coreDnsGoMod(COREDNS_VERSION, goDirectiveOf(upstream)),
+    );
     await writeFile(path.join(work, 'main.go'), coreDnsMain(COREDNS_PLUGINS));
     this.progress(`downloading the module graph for CoreDNS ${COREDNS_VERSION}`);
     await this.go(work, 'coredns-tidy', ['mod', 'tidy']);
@@ -235,7 +248,12 @@ class GoBuilder {
     await this.install(path.join(work, 'bin', COREDNS_BINARY), COREDNS_BINARY);
   }
 
-  private async buildOne(work: string, name: string, ordinal: string, args: string[]): Promise<void> {
+  private async buildOne(
+    work: string,
+    name: string,
+    ordinal: string,
+    args: string[],
+  ): Promise<void> {
     const started = Date.now();
     this.progress(`go build ${name} ${ordinal}`.trimEnd());
     await this.go(work, `build-${name}`, args, (summary) => {
@@ -262,7 +280,10 @@ class GoBuilder {
       buildSeconds: this.buildSeconds.get(name) ?? 0,
       builtAt: new Date().toISOString(),
     };
-    await writeFile(path.join(this.outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    await writeFile(
+      path.join(this.outDir, 'manifest.json'),
+      JSON.stringify(manifest, null, 2) + '\n',
+    );
   }
 
   /** Runs go under `nice` (the machine is shared), logging everything and returning stdout. */
@@ -279,7 +300,7 @@ class GoBuilder {
     const child = spawn('nice', ['-n', '10', this.env.goBinary, ...args], {
       cwd,
       env: {
-        ...process.env,
+        ...this.env.inherited,
         CGO_ENABLED: '0',
         GOTOOLCHAIN: 'local',
         GOWORK: 'off',
@@ -295,7 +316,11 @@ class GoBuilder {
       log.write(line + '\n');
       summary.feed(line);
     });
-    const timer = onTick ? setInterval(() => onTick(summary), this.intervalMs) : undefined;
+    const timer = onTick
+      ? setInterval(() => {
+          onTick(summary);
+        }, this.intervalMs)
+      : undefined;
     const code = await new Promise<number | null>((resolve, reject) => {
       child.on('error', reject);
       child.on('close', resolve);

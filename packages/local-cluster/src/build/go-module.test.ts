@@ -36,11 +36,16 @@ replace (
 describe('the throwaway kubernetes module', () => {
   it('pins exactly the staging modules that are required at v0.0.0 and replaced with ./staging paths', () => {
     // sample-controller is replaced but not required (and not published): pinning it would break go.
-    expect(stagingModulesFromGoMod(upstream)).toEqual(['k8s.io/api', 'k8s.io/client-go', 'k8s.io/kube-proxy']);
+    expect(stagingModulesFromGoMod(upstream)).toEqual([
+      'k8s.io/api',
+      'k8s.io/client-go',
+      'k8s.io/kube-proxy',
+    ]);
   });
 
   it('reads single-line require and replace directives too', () => {
-    const text = 'module x\n\nrequire k8s.io/api v0.0.0\nreplace k8s.io/api => ./staging/src/k8s.io/api\n';
+    const text =
+      'module x\n\nrequire k8s.io/api v0.0.0\nreplace k8s.io/api => ./staging/src/k8s.io/api\n';
     expect(stagingModulesFromGoMod(text)).toEqual(['k8s.io/api']);
   });
 
@@ -60,7 +65,12 @@ describe('the throwaway kubernetes module', () => {
 
   it('refuses to write a module without staging pins (a wrong go.mod would build mismatched code)', () => {
     expect(() =>
-      kubeBuildGoMod({ kubernetesVersion: 'v1.37.2', stagingVersion: 'v0.37.2', stagingModules: [], goDirective: '1.26.0' }),
+      kubeBuildGoMod({
+        kubernetesVersion: 'v1.37.2',
+        stagingVersion: 'v0.37.2',
+        stagingModules: [],
+        goDirective: '1.26.0',
+      }),
     ).toThrow(/no k8s.io staging modules/);
   });
 
@@ -86,6 +96,8 @@ describe('the CoreDNS module', () => {
     expect(main).toContain('_ "github.com/coredns/coredns/plugin/kubernetes"');
     expect(main).not.toContain('core/plugin"');
     expect(main).toContain('coremain.Run()');
-    expect(coreDnsGoMod('v1.15.0', '1.26.0')).toContain('require github.com/coredns/coredns v1.15.0');
+    expect(coreDnsGoMod('v1.15.0', '1.26.0')).toContain(
+      'require github.com/coredns/coredns v1.15.0',
+    );
   });
 });

@@ -14,7 +14,9 @@ describe('go build -v output summary', () => {
       s.feed(l);
     expect(s.packagesCompiled).toBe(3);
     expect(s.modulesDownloaded).toBe(1);
-    expect(s.describe()).toBe('3 packages compiled, 1 modules downloaded, last github.com/google/cel-go/common/types');
+    expect(s.describe()).toBe(
+      '3 packages compiled, 1 modules downloaded, last github.com/google/cel-go/common/types',
+    );
   });
 
   it('does not count compiler errors as packages, and keeps them for the error message', () => {
@@ -23,6 +25,8 @@ describe('go build -v output summary', () => {
     s.feed('pkg/foo/bar.go:12:3: undefined: Baz');
     s.feed('pkg/foo/bar.go:13:3: undefined: Qux');
     expect(s.packagesCompiled).toBe(0);
-    expect(s.lastLines()).toBe('pkg/foo/bar.go:12:3: undefined: Baz\npkg/foo/bar.go:13:3: undefined: Qux');
+    expect(s.lastLines()).toBe(
+      'pkg/foo/bar.go:12:3: undefined: Baz\npkg/foo/bar.go:13:3: undefined: Qux',
+    );
   });
 });
