@@ -128,3 +128,34 @@ describe('installing the chained plugin on a node', () => {
     );
   });
 });
+
+describe('installing a prebuilt plugin directory (images)', () => {
+  it('copies files and subdirectories, keeps them executable, and removes them on uninstall', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'cni-copy-'));
+    try {
+      const src = path.join(root, 'src');
+      mkdirSync(path.join(src, 'istio-cni-lib'), { recursive: true });
+      writeFileSync(path.join(src, 'istio-cni'), '#!/bin/sh\necho "{}"\n');
+      writeFileSync(path.join(src, 'istio-cni-lib', 'libx.so'), 'lib');
+      const confDir = path.join(root, 'net.d');
+      mkdirSync(confDir);
+      writeFileSync(path.join(confDir, '10-a.conflist'), JSON.stringify(original));
+      const binDir = path.join(root, 'bin');
+      const installer = new CniInstaller({
+        confDir,
+        binDir,
+        plugin: { kind: 'copy-dir', dir: src },
+        entry,
+        kubeconfig: { path: path.join(root, 'kc'), content: () => Promise.resolve('{}') },
+        log: silentLog,
+      });
+      await installer.install();
+      expect(readFileSync(path.join(binDir, 'istio-cni-lib', 'libx.so'), 'utf8')).toBe('lib');
+      expect(execFileSync(path.join(binDir, 'istio-cni'), { encoding: 'utf8' })).toBe('{}\n');
+      await installer.uninstall();
+      expect(readdirSync(binDir)).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

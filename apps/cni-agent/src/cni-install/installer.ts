@@ -10,6 +10,7 @@ import {
   readFile,
   rename,
   rm,
+  stat,
   unlink,
   writeFile,
 } from 'node:fs/promises';
@@ -73,6 +74,16 @@ async function copyAtomic(from: string, to: string): Promise<void> {
   await rename(tmp, to);
 }
 
+/** Copies a file (atomically) or a directory tree (file by file, atomically each). */
+async function copyTree(from: string, to: string): Promise<void> {
+  if (!(await stat(from)).isDirectory()) {
+    await copyAtomic(from, to);
+    return;
+  }
+  await mkdir(to, { recursive: true });
+  for (const n of await readdir(from)) await copyTree(path.join(from, n), path.join(to, n));
+}
+
 export function launcherScript(node: string, nodeArgs: readonly string[], script: string): string {
   const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
   const argv = [node, ...nodeArgs, script].map(q).join(' ');
@@ -123,7 +134,7 @@ export class CniInstaller {
     this.#installedFiles = [];
     for (const n of names) {
       const target = path.join(this.#o.binDir, n);
-      await copyAtomic(path.join(p.dir, n), target);
+      await copyTree(path.join(p.dir, n), target);
       this.#installedFiles.push(target);
     }
   }
@@ -191,7 +202,8 @@ export class CniInstaller {
       this.#installedFiles.length > 0
         ? this.#installedFiles
         : [path.join(this.#o.binDir, PLUGIN_BINARY_NAME)];
-    for (const f of [...files, this.#o.kubeconfig.path]) await rm(f, { force: true });
+    for (const f of [...files, this.#o.kubeconfig.path])
+      await rm(f, { force: true, recursive: true });
   }
 
   #stopWatching(): void {
