@@ -227,10 +227,8 @@ export class Ztunnel {
     });
 
     state.onChange((change) => {
-      if (change.kind === 'addresses') {
-        this.#refreshCertificates();
-        return;
-      }
+      if (change.kind === 'addresses') this.#refreshCertificates();
+      // Policies and the workloads' policy references both decide what is allowed.
       const closed = this.connections.recheck((a) => {
         const w = state.workloadByUid(a.workloadUid);
         if (!w) return true;

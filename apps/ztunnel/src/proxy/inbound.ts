@@ -168,7 +168,8 @@ export function createInboundServer(
         },
         close(reason, flag) {
           a.closeReason = { reason, flag };
-          upstream.destroy();
+          // With an error the tunnel is reset (not half-closed), so the client sees it end too.
+          upstream.destroy(new Error(reason));
         },
       });
       return upstream;

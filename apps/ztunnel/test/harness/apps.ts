@@ -101,11 +101,15 @@ export function talk(s: Socket, payload: Buffer): Promise<Exchange> {
   });
 }
 
-/** Resolves with how the connection ended: 'reset'/'error' or 'closed' (the peer hung up). */
+/** Resolves with how the peer ended the connection: 'error' (reset) or 'closed' (FIN). */
 export function outcome(s: Socket): Promise<'closed' | 'error'> {
   return new Promise((resolve) => {
     s.once('error', () => {
       resolve('error');
+    });
+    s.once('end', () => {
+      resolve('closed');
+      s.end();
     });
     s.once('close', (hadError) => {
       resolve(hadError ? 'error' : 'closed');

@@ -1,0 +1,123 @@
+// Faults: istiod's xDS going away mid-run, a ztunnel restart (pods come back
+// from the ZDS replay), and a pod deleted while a connection to it is open.
+
+import type { Socket } from 'node:net';
+import { closeFd } from '@ambient-ts/linux-sockets';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dial, echoServer, exchange, outcome, type EchoServer } from './harness/apps.js';
+import { labUnavailable } from './harness/lab.js';
+import { Mesh, until, type MeshPod } from './harness/mesh.js';
+
+/** Writes `text` and resolves with the next chunk the server sends back. */
+function ping(s: Socket, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    s.once('data', (d: Buffer) => {
+      resolve(d.toString());
+    });
+    s.once('error', reject);
+    s.write(text);
+  });
+}
+
+async function greeted(s: Socket): Promise<string> {
+  return new Promise((resolve) =>
+    s.once('data', (d: Buffer) => {
+      resolve(d.toString());
+    }),
+  );
+}
+
+describe.skipIf(labUnavailable !== undefined)(
+  `faults${labUnavailable ? ` (skipped: ${labUnavailable})` : ''}`,
+  () => {
+    let mesh: Mesh;
+    let client: MeshPod;
+    let server: MeshPod;
+    let doomed: MeshPod;
+    const servers: EchoServer[] = [];
+
+    beforeAll(async () => {
+      mesh = await Mesh.create();
+      try {
+        await mesh.ztunnel('node1');
+        await mesh.ztunnel('node2');
+        client = await mesh.pod('node1', 'client');
+        server = await mesh.pod('node2', 'server');
+        doomed = await mesh.pod('node2', 'doomed');
+        servers.push(
+          echoServer(server.netns, 'server', 8080),
+          echoServer(doomed.netns, 'doomed', 8080),
+        );
+        await mesh.synced();
+        await mesh.ready();
+        for (const p of [client, server, doomed]) await mesh.serving(p);
+      } catch (err) {
+        await mesh.close();
+        throw err;
+      }
+    });
+    afterAll(async () => {
+      for (const s of servers) await s.close();
+      await mesh?.close();
+    });
+
+    it('keeps existing and new connections working while istiod is gone, and reconnects when it is back', async () => {
+      const s = await dial(client.netns, server.ip, 8080);
+      expect(await greeted(s)).toBe('server\n');
+      await mesh.cp.stopXds();
+      const n1 = mesh.nodes.get('node1')!;
+      await until(() => !n1.ztunnel.xds.snapshot().connected, 'ztunnel to notice istiod is gone');
+      expect(await ping(s, 'still there?')).toBe('still there?');
+      const fresh = await exchange(client.netns, server.ip, 8080, Buffer.from('new connection'));
+      expect(fresh.echoed.toString()).toBe('new connection');
+      const ready = await fetch(`http://127.0.0.1:${n1.addresses.readiness.port}/healthz/ready`);
+      expect(ready.status).toBe(200);
+      await mesh.cp.startXds();
+      await until(
+        () => n1.ztunnel.xds.snapshot().connected,
+        'ztunnel to reconnect to istiod',
+        30_000,
+      );
+      expect(await ping(s, 'and now?')).toBe('and now?');
+      s.end();
+      await outcome(s);
+    });
+
+    it('re-enrols every pod from the ZDS replay after a ztunnel restart', async () => {
+      const before = mesh.nodes.get('node2')!;
+      const hellos = before.zds.hellos;
+      await before.ztunnel.close();
+      const after = await mesh.ztunnel('node2');
+      await until(() => after.zds.hellos === hellos + 1, 'the new ztunnel to say hello');
+      await after.zds.whenSynced();
+      await mesh.synced();
+      await mesh.serving(server);
+      const r = await exchange(client.netns, server.ip, 8080, Buffer.from('after restart'));
+      expect(r.echoed.toString()).toBe('after restart');
+      expect(after.ztunnel.manager.uids().sort()).toEqual([doomed.podUid, server.podUid].sort());
+      expect(after.zds.acks.slice(-3)).toEqual(['', '', '']);
+    });
+
+    it('ends a connection to a pod deleted mid-stream and forgets the pod', async () => {
+      await mesh.serving(doomed);
+      const s = await dial(client.netns, doomed.ip, 8080);
+      expect(await greeted(s)).toBe('doomed\n');
+      expect(await ping(s, 'one')).toBe('one');
+      const ended = outcome(s);
+      // The pod goes away: its app dies, the CNI says Del, its namespace is removed.
+      await servers[1]!.close();
+      const n2 = mesh.nodes.get('node2')!;
+      expect(await n2.zds.del(doomed.podUid)).toBe('');
+      closeFd(doomed.netns);
+      mesh.lab.deletePod(doomed.lab);
+      await ended;
+      await until(
+        () => n2.ztunnel.connections.forPod(doomed.podUid).length === 0,
+        'the pod connections to be gone',
+      );
+      expect(n2.ztunnel.manager.uids()).toEqual([server.podUid]);
+      const r = await exchange(client.netns, server.ip, 8080, Buffer.from('others unaffected'));
+      expect(r.echoed.toString()).toBe('others unaffected');
+    });
+  },
+);
