@@ -189,7 +189,7 @@ export async function startAgent(config: AgentConfig, log: Log): Promise<Running
     });
   };
   const pluginEvents: PluginEventServer = await startPluginEventServer(
-    path.join(config.cniAgentRunDir, PLUGIN_EVENT_SOCKET_NAME),
+    path.join(config.mountedCniAgentRunDir, PLUGIN_EVENT_SOCKET_NAME),
     handleCmdAdd,
     log,
   );
@@ -210,7 +210,7 @@ export async function startAgent(config: AgentConfig, log: Log): Promise<Running
       cniBinDir: config.cniBinDir,
     }),
     kubeconfig: {
-      path: path.join(config.cniAgentRunDir, PLUGIN_KUBECONFIG_NAME),
+      path: path.join(config.mountedCniAgentRunDir, PLUGIN_KUBECONFIG_NAME),
       content: async () => pluginKubeconfig(await pluginCredentials(kc)),
     },
     log,

@@ -29,7 +29,10 @@ export interface AgentConfig {
   readonly cniConfName: string | undefined;
   readonly cniBinDir: string;
   readonly mountedCniBinDir: string;
+  /** Host path of the agent's run dir (plugin socket, plugin kubeconfig), as written into the conflist. */
   readonly cniAgentRunDir: string;
+  /** Where that dir is mounted in the agent (the same path in the DaemonSet). */
+  readonly mountedCniAgentRunDir: string;
   readonly ztunnelSocket: string;
   readonly hostProc: string;
   readonly hostMountsPath: string;
@@ -130,6 +133,7 @@ export function loadConfig(
     cniBinDir: env.CNI_BIN_DIR || '/opt/cni/bin',
     mountedCniBinDir: env.MOUNTED_CNI_BIN_DIR || '/host/opt/cni/bin',
     cniAgentRunDir: runDir,
+    mountedCniAgentRunDir: env.MOUNTED_CNI_AGENT_RUN_DIR || runDir,
     ztunnelSocket: env.ZTUNNEL_UDS_ADDRESS || '/var/run/ztunnel/ztunnel.sock',
     hostProc: env.HOST_PROC || '/host/proc',
     hostMountsPath: env.HOST_MOUNTS_PATH ?? '/host',
