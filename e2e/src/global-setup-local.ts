@@ -1,5 +1,5 @@
 // Owns the local cluster for the "local" project: builds bookinfo (the
-// cluster runs its dist/), snapshots the host network, creates the cluster
+// cluster runs its dist/; with AMBIENT_E2E=1 the mesh's programs too), snapshots the host network, creates the cluster
 // (building or reusing the Kubernetes binaries), and destroys it at the end.
 // On a host that cannot run it, it provides the reason instead.
 import type { TestProject } from 'vitest/node';
@@ -9,10 +9,12 @@ import {
   localClusterUnsupportedReason,
   snapshotHostNetwork,
 } from '@ambient-ts/local-cluster';
+import { BOOKINFO_PROJECT, MESH_PROJECTS } from './ambient/mesh-names.js';
 import { readE2eEnv } from './config.js';
 import { LocalDriver } from './drivers/local-driver.js';
 import './provided.js';
 import { REPO_ROOT } from './repo.js';
+import { buildProjects } from './workspace-build.js';
 
 export default async function setup(
   project: TestProject,
@@ -24,11 +26,16 @@ export default async function setup(
     return undefined;
   }
   const progress = consoleProgress('e2e local');
-  progress('building e2e/bookinfo (the cluster runs its dist/ for the bookinfo images)');
-  await execa('npm', ['run', '-s', 'build', '-w', '@ambient-ts/bookinfo'], {
-    cwd: REPO_ROOT,
-    stdio: 'inherit',
-  });
+  if (env.ambient) {
+    // The ambient scenario also runs the mesh's programs from their dist/.
+    await buildProjects([BOOKINFO_PROJECT, ...MESH_PROJECTS], progress);
+  } else {
+    progress('building e2e/bookinfo (the cluster runs its dist/ for the bookinfo images)');
+    await execa('npm', ['run', '-s', 'build', '-w', '@ambient-ts/bookinfo'], {
+      cwd: REPO_ROOT,
+      stdio: 'inherit',
+    });
+  }
   const hostBefore = await snapshotHostNetwork();
   const driver = await LocalDriver.create({
     name: env.localClusterName,

@@ -4,11 +4,15 @@ import { afterAll, afterEach, beforeAll, describe, inject } from 'vitest';
 import { readE2eEnv } from './config.js';
 import { KindDriver } from './drivers/kind-driver.js';
 import './provided.js';
+import { consoleProgress } from '@ambient-ts/local-cluster';
+import { AMBIENT_NOT_OPTED_IN, ambientScenario } from './scenarios/ambient.js';
 import { bookinfoScenario } from './scenarios/bookinfo.js';
 import { formatTimings, type Timings } from './timings.js';
 
 const provided = inject('kindCluster');
 if (provided.notRun) console.warn(`[e2e kind] bookinfo scenario NOT RUN: ${provided.notRun}`);
+if (!provided.notRun && !readE2eEnv().ambient)
+  console.warn(`[e2e kind] ambient scenario NOT RUN: ${AMBIENT_NOT_OPTED_IN}`);
 
 describe.skipIf(provided.notRun !== undefined)('bookinfo on kind', () => {
   let driver: KindDriver | undefined;
@@ -46,5 +50,17 @@ describe.skipIf(provided.notRun !== undefined)('bookinfo on kind', () => {
     },
     timings,
     beforeCleanup: exportLogsIfFailed,
+  });
+
+  describe.skipIf(!env.ambient)('bookinfo in ambient mode (AMBIENT_E2E=1)', () => {
+    ambientScenario({
+      driver: () => {
+        if (!driver) throw new Error('no kind driver (globalSetup failed?)');
+        return driver;
+      },
+      timings,
+      progress: consoleProgress('e2e kind ambient'),
+      beforeCleanup: exportLogsIfFailed,
+    });
   });
 });

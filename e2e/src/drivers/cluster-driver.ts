@@ -37,6 +37,12 @@ export interface ClusterDriver {
   /** Polls `check` until it returns true; the error names `what`. */
   waitFor(what: string, check: () => Promise<boolean>, timeoutMs?: number): Promise<void>;
   exec(target: ExecTarget, argv: readonly string[]): Promise<ExecResult>;
+  /**
+   * Runs argv in the pod's network namespace with the node's own tools (iptables-save, ip),
+   * as the node's root: what a pod's image may lack (local: the container sees the node's
+   * filesystem; kind: nsenter on the node container into the pod sandbox's netns).
+   */
+  execInPodNetns(target: ExecTarget, argv: readonly string[]): Promise<ExecResult>;
   /** A container's log through the apiserver (pods/log). */
   logs(namespace: string, pod: string, container?: string): Promise<string>;
   /** Copies whatever helps debug a failure into `dir`. */

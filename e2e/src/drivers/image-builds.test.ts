@@ -4,6 +4,7 @@ import {
   findEntry,
   imageBuildsFor,
   imagesIn,
+  meshImageBuilds,
   repositoryOf,
 } from './image-builds.js';
 
@@ -92,6 +93,33 @@ describe('kind image builds from the local image table', () => {
     ]);
     expect(imageBuildsFor(images, table, mirrors).map((b) => b.tag)).toEqual([
       'registry.istio.io/release/examples-bookinfo-reviews-v3:1.20.3',
+    ]);
+  });
+
+  it("builds the mesh's images from the deploy Dockerfile's target named like the image", () => {
+    const builds = meshImageBuilds(
+      [
+        'ambient-ts/pilot:0.1.0',
+        'docker.io/ambient-ts/ztunnel:0.1.0',
+        'ambient-ts/install-cni:0.1.0',
+        'ambient-ts/pilot:0.1.0',
+        'docker.io/curlimages/curl:8.16.0',
+      ],
+      '/repo/deploy/images/docker/Dockerfile',
+    );
+    expect(builds).toEqual([
+      {
+        tag: 'ambient-ts/pilot:0.1.0',
+        dockerfile: { path: '/repo/deploy/images/docker/Dockerfile', target: 'pilot' },
+      },
+      {
+        tag: 'docker.io/ambient-ts/ztunnel:0.1.0',
+        dockerfile: { path: '/repo/deploy/images/docker/Dockerfile', target: 'ztunnel' },
+      },
+      {
+        tag: 'ambient-ts/install-cni:0.1.0',
+        dockerfile: { path: '/repo/deploy/images/docker/Dockerfile', target: 'install-cni' },
+      },
     ]);
   });
 });

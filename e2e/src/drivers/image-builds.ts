@@ -13,7 +13,22 @@ export interface ImageTableEntry {
 export interface ImageBuild {
   /** The image reference exactly as the manifests name it (kind load matches it verbatim). */
   readonly tag: string;
-  readonly dockerfile: string;
+  /** Dockerfile text (written to a temp dir), or the path of one in the repo with a target. */
+  readonly dockerfile: string | { readonly path: string; readonly target: string };
+}
+
+/** Repositories of the mesh's own images; deploy/images/docker/Dockerfile has one target each. */
+const MESH_IMAGE = /^(?:docker\.io\/)?ambient-ts\/([a-z0-9-]+)$/;
+
+/** Builds of the mesh images the install manifest names, from the deploy Dockerfile's targets. */
+export function meshImageBuilds(images: readonly string[], dockerfilePath: string): ImageBuild[] {
+  const out = new Map<string, ImageBuild>();
+  for (const image of images) {
+    const target = MESH_IMAGE.exec(repositoryOf(image))?.[1];
+    if (target && !out.has(image))
+      out.set(image, { tag: image, dockerfile: { path: dockerfilePath, target } });
+  }
+  return [...out.values()];
 }
 
 /** Base image for our Node programs on kind (Node 22 LTS, ARCHITECTURE.md §3). */

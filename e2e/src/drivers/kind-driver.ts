@@ -35,6 +35,16 @@ function firstLine(text: string): string {
   return text.split('\n')[0] ?? '';
 }
 
+/** `sh -c` on a kind node: $1 pod, $2 namespace, then the command to run in the pod's netns. */
+export const KIND_POD_NETNS_SCRIPT = [
+  'id=$(crictl pods --name "$1" --namespace "$2" --state ready -q | head -n 1)',
+  '[ -n "$id" ] || { echo "no ready pod sandbox $2/$1 on this node" >&2; exit 125; }',
+  'netns=$(crictl inspectp "$id" | grep -o \'/var/run/netns/[^"]*\' | head -n 1)',
+  '[ -n "$netns" ] || { echo "no netns path in crictl inspectp $id" >&2; exit 125; }',
+  'shift 2',
+  'exec nsenter --net="$netns" "$@"',
+].join('\n');
+
 /** A kind config with one control-plane node and `workers` workers. */
 export function kindConfig(workers: number): string {
   return [
@@ -130,6 +140,22 @@ export class KindDriver extends KubeDriverBase {
   ): Promise<void> {
     for (const b of builds) {
       progress(`docker build ${b.tag}`);
+      if (typeof b.dockerfile !== 'string') {
+        // A Dockerfile of the repo (its .dockerignore next to it applies), one target.
+        await execa(this.tools.docker, [
+          'build',
+          '-q',
+          '-t',
+          b.tag,
+          '-f',
+          b.dockerfile.path,
+          '--target',
+          b.dockerfile.target,
+          contextDir,
+        ]);
+        await execa(this.tools.kind, ['load', 'docker-image', b.tag, '--name', this.name]);
+        continue;
+      }
       const dir = await mkdtemp(path.join(os.tmpdir(), 'image-'));
       try {
         await writeFile(path.join(dir, 'Dockerfile'), b.dockerfile);
@@ -190,6 +216,34 @@ export class KindDriver extends KubeDriverBase {
       stderr: Buffer.concat(chunks.err).toString('utf8'),
       exitCode: exitCodeOf(status),
     };
+  }
+
+  /**
+   * On the pod's node container: crictl finds the pod sandbox, its netns path comes from
+   * `crictl inspectp`, and nsenter runs argv there with the node image's tools.
+   */
+  async execInPodNetns(target: ExecTarget, argv: readonly string[]): Promise<ExecResult> {
+    const pod = await this.kubeConfig()
+      .makeApiClient(CoreV1Api)
+      .readNamespacedPod({ name: target.pod, namespace: target.namespace });
+    const node = pod.spec?.nodeName;
+    if (!node) throw new Error(`pod ${target.namespace}/${target.pod} is not scheduled`);
+    const r = await execa(
+      this.tools.docker,
+      [
+        'exec',
+        node,
+        'sh',
+        '-c',
+        KIND_POD_NETNS_SCRIPT,
+        'pod-netns',
+        target.pod,
+        target.namespace,
+        ...argv,
+      ],
+      { reject: false, stripFinalNewline: false },
+    );
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 };
   }
 
   async exportLogs(dir: string): Promise<void> {

@@ -31,6 +31,7 @@ export abstract class KubeDriverBase implements ClusterDriver {
   abstract readonly kind: string;
   abstract kubeConfig(): KubeConfig;
   abstract exec(target: ExecTarget, argv: readonly string[]): Promise<ExecResult>;
+  abstract execInPodNetns(target: ExecTarget, argv: readonly string[]): Promise<ExecResult>;
   abstract exportLogs(dir: string): Promise<void>;
   abstract destroy(): Promise<void>;
 

@@ -64,6 +64,11 @@ export class LocalDriver extends KubeDriverBase {
     );
   }
 
+  /** The container's mount namespace is the node's filesystem plus volumes: its tools are the node's. */
+  async execInPodNetns(target: ExecTarget, argv: readonly string[]): Promise<ExecResult> {
+    return this.exec(target, argv);
+  }
+
   async exportLogs(dir: string): Promise<void> {
     await this.cluster.exportLogs(dir);
   }

@@ -1,0 +1,143 @@
+// Installing the mesh from deploy/ and waiting for it, and rolling its DaemonSets: the steps
+// the ambient scenario and the demo share. Driver-agnostic (Kubernetes API only).
+import { readFile } from 'node:fs/promises';
+import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  formatDuration,
+  isDeploymentAvailable,
+  parseManifests,
+  pollUntil,
+  type Progress,
+} from '@ambient-ts/local-cluster';
+import type { ClusterDriver } from '../drivers/cluster-driver.js';
+import { ISTIO_CNI, ISTIOD, MESH_MANIFEST, MESH_NAMESPACE, ZTUNNEL } from './mesh-names.js';
+
+export class MeshInstallError extends Error {
+  override readonly name = 'MeshInstallError';
+}
+
+/** Server-side applies the install manifest (CRDs first: apply retries kinds not served yet). */
+export async function installMesh(
+  driver: ClusterDriver,
+  progress: Progress,
+  manifest = MESH_MANIFEST,
+): Promise<void> {
+  const text = await readFile(manifest, 'utf8').catch((err: unknown) => {
+    throw new MeshInstallError(
+      `cannot read the install manifest ${manifest} (${String(err)}); generate it with the deploy project`,
+    );
+  });
+  const objects = parseManifests(text, manifest);
+  const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
+  const rest = objects.filter((o) => o.kind !== 'CustomResourceDefinition');
+  progress(`applying ${crds.length} CRDs and ${rest.length} objects from ${manifest}`);
+  await driver.applyManifests(crds);
+  await driver.applyManifests(rest);
+}
+
+export interface DaemonSetRollout {
+  readonly desired: number;
+  readonly ready: number;
+  readonly updated: number;
+  readonly pods: number;
+}
+
+/** Rolled out: every node runs exactly one pod of the current template, Ready. */
+export async function waitDaemonSetRolledOut(
+  driver: ClusterDriver,
+  name: string,
+  selector: string,
+  timeoutMs: number,
+  namespace = MESH_NAMESPACE,
+): Promise<DaemonSetRollout> {
+  const kc = driver.kubeConfig();
+  const apps = kc.makeApiClient(AppsV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  const nodes = (await core.listNode()).items.length;
+  const r = await pollUntil<DaemonSetRollout>(
+    `DaemonSet ${namespace}/${name} rolled out and Ready on all ${nodes} nodes`,
+    timeoutMs,
+    async () => {
+      const ds = await apps.readNamespacedDaemonSet({ name, namespace });
+      const pods = (await core.listNamespacedPod({ namespace, labelSelector: selector })).items;
+      const s = ds.status;
+      const now: DaemonSetRollout = {
+        desired: s?.desiredNumberScheduled ?? 0,
+        ready: s?.numberReady ?? 0,
+        updated: s?.updatedNumberScheduled ?? 0,
+        pods: pods.length,
+      };
+      const done =
+        (s?.observedGeneration ?? 0) >= (ds.metadata?.generation ?? 0) &&
+        now.desired >= nodes &&
+        now.ready === now.desired &&
+        now.updated === now.desired &&
+        (s?.numberUnavailable ?? 0) === 0 &&
+        now.pods === now.desired;
+      return {
+        done,
+        value: now,
+        detail: `desired ${now.desired}, ready ${now.ready}, updated ${now.updated}, pods ${now.pods}`,
+      };
+    },
+    { intervalMs: 1000, hint: `kubectl -n ${namespace} describe pods -l ${selector}` },
+  );
+  if (!r) throw new MeshInstallError(`DaemonSet ${namespace}/${name} has no status`);
+  return r;
+}
+
+/** istiod available, then istio-cni and ztunnel on every node. */
+export async function waitMeshReady(
+  driver: ClusterDriver,
+  progress: Progress,
+  timeoutMs = 5 * 60_000,
+): Promise<void> {
+  const started = Date.now();
+  const apps = driver.kubeConfig().makeApiClient(AppsV1Api);
+  await pollUntil(
+    `Deployment ${MESH_NAMESPACE}/${ISTIOD.deployment} available`,
+    timeoutMs,
+    async () => {
+      const dep = await apps.readNamespacedDeployment({
+        name: ISTIOD.deployment,
+        namespace: MESH_NAMESPACE,
+      });
+      return {
+        done: isDeploymentAvailable(dep),
+        detail: `available ${dep.status?.availableReplicas ?? 0}/${dep.spec?.replicas ?? 1}`,
+      };
+    },
+    { intervalMs: 1000, hint: `kubectl -n ${MESH_NAMESPACE} logs deploy/istiod` },
+  );
+  progress(`istiod available after ${formatDuration(Date.now() - started)}`);
+  const left = (): number => Math.max(10_000, timeoutMs - (Date.now() - started));
+  await waitDaemonSetRolledOut(driver, ISTIO_CNI.daemonSet, ISTIO_CNI.selector, left());
+  progress(`istio-cni-node Ready on every node after ${formatDuration(Date.now() - started)}`);
+  await waitDaemonSetRolledOut(driver, ZTUNNEL.daemonSet, ZTUNNEL.selector, left());
+  progress(`ztunnel Ready on every node after ${formatDuration(Date.now() - started)}`);
+}
+
+/** `kubectl rollout restart daemonset/<name>`: a new template annotation rolls every pod. */
+export async function restartDaemonSet(
+  driver: ClusterDriver,
+  name: string,
+  namespace = MESH_NAMESPACE,
+): Promise<void> {
+  const apps = driver.kubeConfig().makeApiClient(AppsV1Api);
+  await apps.patchNamespacedDaemonSet(
+    {
+      name,
+      namespace,
+      body: {
+        spec: {
+          template: {
+            metadata: {
+              annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() },
+            },
+          },
+        },
+      },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+}
