@@ -242,6 +242,8 @@ describe.skipIf(skipReason !== undefined)('the node agent on a real control plan
         HOST_MOUNTS_PATH: '',
         READINESS_PORT: '0',
         MONITORING_PORT: '0',
+        // The "node" here is the test machine: its own netns gets no ipset or SNAT rule.
+        ISTIO_CNI_HOST_PROBE_SNAT: 'false',
       }),
       pluginSource: {
         kind: 'launcher',

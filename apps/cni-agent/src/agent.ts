@@ -17,6 +17,8 @@ import { Enrollment } from './enrollment/enrollment.js';
 import { podAction } from './enrollment/pod-action.js';
 import { keyOf, uidOf } from './enrollment/pod-facts.js';
 import { CniConfigError, NoZtunnelConnectionError, errorMessage } from './errors.js';
+import { hostCommandRunner } from './host/host-command.js';
+import { HostProbeSnat } from './host/host-probe-snat.js';
 import { startInformer, type Informer } from './kube/informer.js';
 import { KubeApi } from './kube/kube-api.js';
 import type { Log } from './log.js';
@@ -64,8 +66,13 @@ export async function startAgent(config: AgentConfig, log: Log): Promise<Running
   );
   servers.push(await startMetricsServer(config.monitoringPort, metrics.registry));
 
+  // Host rules are re-created on every start (reference/reliability.md §2.10).
+  const hostProbes = config.hostProbeSnat ? new HostProbeSnat(hostCommandRunner(), log) : undefined;
+  await hostProbes?.setup();
+
   const zds = new ZdsServer({ listen: seqpacketListener(config.ztunnelSocket, log), closeFd, log });
   const enrollment = new Enrollment({
+    ...(hostProbes ? { hostProbes } : {}),
     redirector: new InpodRedirector({ runner: nsenterRunner(), ipv6: config.ipv6 }),
     zds,
     netns: procNetnsLocator({
@@ -257,6 +264,7 @@ export async function startAgent(config: AgentConfig, log: Log): Promise<Running
       ac.abort();
       if (uninstall) {
         await installer.uninstall();
+        await hostProbes?.teardown();
         log.info({}, 'istio-cni uninstalled from this node');
       } else {
         log.info({}, 'leaving the CNI plugin in place: new ambient pods wait for the next agent');

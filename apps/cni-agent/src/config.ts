@@ -45,6 +45,8 @@ export interface AgentConfig {
   readonly kubeconfig: string | undefined;
   /** Remove the plugin on every exit, not only when the DaemonSet is deleted. */
   readonly uninstallOnExit: boolean;
+  /** SNAT kubelet probes to captured pods on the node (upstream always does; off only for tests on a shared host). */
+  readonly hostProbeSnat: boolean;
   readonly daemonSetName: string;
 }
 
@@ -144,6 +146,7 @@ export function loadConfig(
     logLevel: env.LOG_LEVEL || 'info',
     kubeconfig: env.KUBECONFIG || undefined,
     uninstallOnExit: bool(env, 'ISTIO_CNI_UNINSTALL_ON_EXIT', false),
+    hostProbeSnat: bool(env, 'ISTIO_CNI_HOST_PROBE_SNAT', true),
     daemonSetName: env.ISTIO_CNI_DAEMONSET_NAME || 'istio-cni-node',
   };
 }

@@ -72,7 +72,18 @@ function harness(
       return Promise.resolve({ fd, path: `/fd/${fd}` });
     },
   };
+  const hostProbes = {
+    add: (ips: readonly string[]) => {
+      steps.push(`probes+ ${ips.join(',')}`);
+      return Promise.resolve();
+    },
+    remove: (ips: readonly string[]) => {
+      steps.push(`probes- ${ips.join(',')}`);
+      return Promise.resolve();
+    },
+  };
   const enrollment = new Enrollment({
+    hostProbes,
     redirector,
     zds,
     netns,
@@ -99,13 +110,14 @@ const pod = (annotations: Record<string, string> = {}): PodView => ({
 const U1 = asPodUid('u1');
 
 describe('enrolling a pod', () => {
-  it('goes rules → ZDS add (with the netns fd) → annotation enabled, for a running pod', async () => {
+  it('goes rules → ZDS add (with the netns fd) → probe ipset → annotation enabled, for a running pod', async () => {
     const h = harness();
     await h.enrollment.add(pod(), { kind: 'running' });
     expect(h.steps).toEqual([
       'scan 10.244.1.7',
       'rules /fd/100 dns=true bypass=false',
       'zds add u1 fd=100',
+      'probes+ 10.244.1.7',
       'annotate bookinfo/reviews-v1 enabled',
     ]);
     expect(h.enrollment.stateOf(U1)).toBe('enabled');
@@ -149,8 +161,9 @@ describe('enrolling a pod', () => {
     expect(h.enrollment.stateOf(U1)).toBe('pending');
     h.setZtunnel('up');
     await h.enrollment.retryPending();
-    expect(h.steps.slice(-2)).toEqual([
+    expect(h.steps.slice(-3)).toEqual([
       'zds add u1 fd=100',
+      'probes+ 10.244.1.7',
       'annotate bookinfo/reviews-v1 enabled',
     ]);
     expect(h.enrollment.stateOf(U1)).toBe('enabled');
@@ -188,16 +201,21 @@ describe('taking a pod out', () => {
     await h.enrollment.add(pod(), { kind: 'running' });
     h.steps.length = 0;
     await h.enrollment.remove(pod({ 'ambient.istio.io/redirection': 'enabled' }));
-    expect(h.steps).toEqual(['unrules /fd/100', 'zds del u1', 'annotate bookinfo/reviews-v1 null']);
+    expect(h.steps).toEqual([
+      'probes- 10.244.1.7',
+      'unrules /fd/100',
+      'zds del u1',
+      'annotate bookinfo/reviews-v1 null',
+    ]);
     expect(h.enrollment.isEnrolled(U1)).toBe(false);
   });
 
-  it('a deleted pod only gets Del: no rules to remove, no object to patch', async () => {
+  it('a deleted pod leaves the probe set and gets Del: no rules to remove, no object to patch', async () => {
     const h = harness();
     await h.enrollment.add(pod(), { kind: 'running' });
     h.steps.length = 0;
     await h.enrollment.forget(pod({ 'ambient.istio.io/redirection': 'enabled' }));
-    expect(h.steps).toEqual(['zds del u1']);
+    expect(h.steps).toEqual(['probes- 10.244.1.7', 'zds del u1']);
   });
 
   it('a pod we never enrolled and that carries no annotation is left alone', async () => {
@@ -210,6 +228,7 @@ describe('taking a pod out', () => {
     const h = harness();
     await h.enrollment.remove(pod({ 'ambient.istio.io/redirection': 'enabled' }));
     expect(h.steps).toEqual([
+      'probes- 10.244.1.7',
       'scan 10.244.1.7',
       'unrules /fd/100',
       'zds del u1',
@@ -226,6 +245,7 @@ describe('restoring after an agent restart', () => {
     expect(h.steps).toEqual([
       'scan 10.244.1.7',
       'rules /fd/100 dns=true bypass=false',
+      'probes+ 10.244.1.7',
       'zds add u1 fd=100',
     ]);
     expect(h.enrollment.stateOf(U1)).toBe('enabled');
@@ -234,7 +254,7 @@ describe('restoring after an agent restart', () => {
   it('skips the rules when reconciliation is off', async () => {
     const h = harness({ ztunnel: 'down', reconcile: false });
     await h.enrollment.restore(pod({ 'ambient.istio.io/redirection': 'enabled' }));
-    expect(h.steps).toEqual(['scan 10.244.1.7', 'zds add u1 fd=100']);
+    expect(h.steps).toEqual(['scan 10.244.1.7', 'probes+ 10.244.1.7', 'zds add u1 fd=100']);
   });
 
   it('keeps a pod whose netns is not found (ZDS Keep)', async () => {

@@ -10,6 +10,7 @@ import { NoZtunnelConnectionError, RedirectionError, errorMessage } from '../err
 import type { Log } from '../log.js';
 import type { NetnsLocator, PodNetns } from '../netns/netns-locator.js';
 import type { WorkloadIdentity } from '../zds/zds-messages.js';
+import type { HostProbes } from '../host/host-probe-snat.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { identityOf, keyOf, podIps, ruleOptionsFor, uidOf, type PodView } from './pod-facts.js';
 
@@ -41,6 +42,8 @@ export interface EnrollmentMetrics {
 
 export interface EnrollmentDeps {
   readonly redirector: Redirector;
+  /** The node's probe SNAT ipset (step 3 of upstream's add; absent: no probe SNAT). */
+  readonly hostProbes?: HostProbes;
   readonly zds: ZdsPort;
   readonly netns: NetnsLocator;
   readonly annotator: Annotator;
@@ -56,6 +59,7 @@ interface Enrolled {
   state: RedirectionValue;
   namespace: string;
   name: string;
+  ips: readonly string[];
 }
 
 /** How the pod reached us: the CNI plugin (sandbox being created) or a running pod. */
@@ -127,6 +131,7 @@ export class Enrollment {
             : 'pending',
         namespace: pod.metadata?.namespace ?? '',
         name: pod.metadata?.name ?? '',
+        ips: podIps(pod),
       };
       let netns: PodNetns;
       try {
@@ -154,6 +159,7 @@ export class Enrollment {
       }
       this.#pods.set(uid, entry);
       this.#reportCount();
+      await this.#deps.hostProbes?.add(entry.ips);
       await this.#deps.zds.add(uid, identityOf(pod), netns.fd).catch((err: unknown) => {
         if (!(err instanceof NoZtunnelConnectionError)) throw err;
       });
@@ -169,6 +175,7 @@ export class Enrollment {
           if (this.#pods.get(uid)?.state !== 'pending') return;
           try {
             await this.#deps.zds.resend(uid);
+            await this.#deps.hostProbes?.add(e.ips);
             await this.#deps.annotator.setRedirection(e.namespace, e.name, 'enabled');
             e.state = 'enabled';
             this.#deps.metrics?.enrolled('enabled');
@@ -211,6 +218,7 @@ export class Enrollment {
         state: 'pending',
         namespace: pod.metadata?.namespace ?? '',
         name: pod.metadata?.name ?? '',
+        ips: source.kind === 'cni' ? source.ips : podIps(pod),
       };
       this.#pods.set(uid, entry);
       this.#reportCount();
@@ -231,6 +239,7 @@ export class Enrollment {
         );
         throw err;
       }
+      await this.#deps.hostProbes?.add(entry.ips);
       await this.#annotate(entry, 'enabled');
       entry.state = 'enabled';
       this.#deps.metrics?.enrolled('enabled');
@@ -249,6 +258,13 @@ export class Enrollment {
     const known = this.#pods.has(uid);
     const annotated = pod.metadata?.annotations?.['ambient.istio.io/redirection'] !== undefined;
     if (!known && (gone || !annotated)) return;
+    const ips = this.#pods.get(uid)?.ips ?? podIps(pod);
+    await this.#deps.hostProbes?.remove(ips).catch((err: unknown) => {
+      this.#deps.log.warn(
+        { pod: key, err: errorMessage(err) },
+        'could not remove the pod from the probe ipset',
+      );
+    });
     if (!gone) {
       const fd = this.#deps.zds.netnsOf(uid);
       let netns: PodNetns | undefined;
