@@ -3,6 +3,7 @@
 // the variable's name instead of misbehaving later. The only file that reads
 // process.env.
 
+import { readFileSync } from 'node:fs';
 import type { HboneSettings } from '@ambient-ts/hbone';
 
 export class ConfigError extends Error {
@@ -56,6 +57,12 @@ export interface Config {
   readonly packetMark: number;
   /** DNS proxy on 15053 inside each pod (ISTIO_META_DNS_CAPTURE). */
   readonly dnsProxy: boolean;
+  /**
+   * Where the DNS proxy forwards what it does not answer: DNS_UPSTREAM (ours,
+   * comma-separated `ip[:port]`), else the nameservers of ztunnel's own
+   * /etc/resolv.conf, as upstream.
+   */
+  readonly dnsUpstreams: readonly string[];
 
   readonly adminAddr: { readonly host: string; readonly port: number };
   readonly statsAddr: { readonly host: string; readonly port: number };
@@ -196,7 +203,26 @@ function terminationDeadline(env: Env): number {
   return 5000;
 }
 
-export function loadConfig(env: Env = process.env): Config {
+/** Nameservers of a resolv.conf text. */
+export function resolvConfNameservers(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1])
+    .filter((x): x is string => x !== undefined);
+}
+
+function readResolvConf(): string {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+export function loadConfig(
+  env: Env = process.env,
+  resolvConf: () => string = readResolvConf,
+): Config {
   const proxyMode = env.PROXY_MODE ?? 'shared';
   if (proxyMode !== 'shared') {
     throw new ConfigError('PROXY_MODE', `"${proxyMode}": only shared (in-pod) mode is supported`);
@@ -250,6 +276,11 @@ export function loadConfig(env: Env = process.env): Config {
     inpodPortReuse: bool(env, 'INPOD_PORT_REUSE', true),
     packetMark: int(env, 'PACKET_MARK', 1337, 1, 2 ** 32 - 1),
     dnsProxy: bool(env, 'ISTIO_META_DNS_CAPTURE', true),
+    dnsUpstreams: env.DNS_UPSTREAM
+      ? env.DNS_UPSTREAM.split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : resolvConfNameservers(resolvConf()),
     adminAddr: hostPort(env, 'ADMIN_ADDR', '127.0.0.1:15000'),
     statsAddr: hostPort(env, 'STATS_ADDR', '[::]:15020'),
     readinessAddr: hostPort(env, 'READINESS_ADDR', '[::]:15021'),

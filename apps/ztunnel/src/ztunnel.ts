@@ -27,6 +27,7 @@ import { Readiness } from './admin/readiness.js';
 import type { Config, GrpcEndpoint } from './config.js';
 import { grpcCertificateSource, type CertificateSource } from './identity/ca-client.js';
 import { CertificateManager } from './identity/cert-manager.js';
+import { PodDnsServer } from './dns/dns-proxy.js';
 import { PodProxy, type PodDnsProxy } from './inpod/pod-proxy.js';
 import { WorkloadProxyManager } from './inpod/workload-manager.js';
 import { ZdsClient } from './inpod/zds-client.js';
@@ -52,7 +53,7 @@ export interface ZtunnelDeps {
   /** Default: linux-sockets with config.packetMark. */
   readonly sockets?: PodSockets;
   readonly random?: () => number;
-  /** Per-pod DNS proxy factory; undefined disables it. */
+  /** Per-pod DNS proxy factory. Default: the registry-backed proxy when config.dnsProxy is on. */
   readonly dns?: (pod: PodContext, state: ProxyState) => PodDnsProxy;
   /** Called when /quitquitquit asks for shutdown. Default: close(). */
   readonly onQuit?: () => void;
@@ -192,7 +193,19 @@ export class Ztunnel {
     };
     const hbone = { ...config.hbone, drainTimeoutMs: config.terminationDeadlineMs };
     resolveSettings(hbone); // fail at start, not on the first connection
-    const dns = deps.dns;
+    const dnsLog = deps.logs.scope('dns');
+    const dns =
+      deps.dns ??
+      (config.dnsProxy
+        ? (pod: PodContext, st: ProxyState): PodDnsProxy =>
+            new PodDnsServer(pod, {
+              state: st,
+              sockets: ctx.sockets,
+              upstreams: config.dnsUpstreams,
+              clusterDomain: config.clusterDomain,
+              log: dnsLog,
+            })
+        : undefined);
     this.manager = new WorkloadProxyManager({
       createProxy: (info, netns) => {
         const proxy = new PodProxy(ctx, info, netns, {

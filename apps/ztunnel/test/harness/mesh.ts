@@ -67,6 +67,8 @@ export interface PodOptions {
   readonly workload?: Partial<WorkloadInit>;
   /** Push the workload to xDS (default true). */
   readonly xds?: boolean;
+  /** Redirect the pod's DNS to ztunnel (in-pod rules option; default false). */
+  readonly dnsCapture?: boolean;
 }
 
 export function ipBytes(ip: string): Uint8Array {
@@ -152,7 +154,7 @@ export class Mesh {
       identity: `spiffe://cluster.local/ns/${namespace}/sa/${serviceAccount}`,
     };
     this.pods.set(name, pod);
-    if (captured) await this.redirector.apply(lab.path, { dnsCapture: false });
+    if (captured) await this.redirector.apply(lab.path, { dnsCapture: o.dnsCapture ?? false });
     if (o.xds ?? true) this.pushWorkload(pod, o.workload);
     if (captured) {
       const zds = this.nodes.get(node)?.zds;
