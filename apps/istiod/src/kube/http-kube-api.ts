@@ -12,6 +12,7 @@ import {
   type KubeApi,
   type ListResult,
   type PatchType,
+  type Selection,
   type TokenReviewStatus,
   type WatchEvent,
   type WatchOptions,
@@ -52,8 +53,15 @@ export class HttpKubeApi implements KubeApi {
     this.server = new URL(cluster.server);
   }
 
-  async list<T extends KubeObject>(type: ResourceType, namespace?: string): Promise<ListResult<T>> {
-    const body = (await this.json({ method: 'GET', path: collectionPath(type, namespace) })) as {
+  async list<T extends KubeObject>(
+    type: ResourceType,
+    selection: Selection = {},
+  ): Promise<ListResult<T>> {
+    const body = (await this.json({
+      method: 'GET',
+      path: collectionPath(type, selection.namespace),
+      query: selectionQuery(selection),
+    })) as {
       items?: T[] | null;
       metadata?: { resourceVersion?: string };
     };
@@ -72,12 +80,13 @@ export class HttpKubeApi implements KubeApi {
     onEvent: (event: WatchEvent) => void,
   ): Promise<void> {
     const query: Record<string, string> = {
+      ...selectionQuery(options),
       watch: 'true',
       allowWatchBookmarks: 'true',
       resourceVersion: options.resourceVersion,
     };
     if (options.timeoutSeconds !== undefined) query.timeoutSeconds = String(options.timeoutSeconds);
-    const path = collectionPath(type);
+    const path = collectionPath(type, options.namespace);
     const response = await this.send({
       method: 'GET',
       path,
@@ -280,6 +289,13 @@ export class HttpKubeApi implements KubeApi {
   close(): void {
     this.agent?.destroy();
   }
+}
+
+function selectionQuery(selection: Selection): Record<string, string> {
+  const query: Record<string, string> = {};
+  if (selection.labelSelector) query.labelSelector = selection.labelSelector;
+  if (selection.fieldSelector) query.fieldSelector = selection.fieldSelector;
+  return query;
 }
 
 function readAll(stream: http.IncomingMessage): Promise<string> {

@@ -18,7 +18,15 @@ export interface WatchEvent {
   readonly object: KubeObject & { readonly code?: number; readonly message?: string };
 }
 
-export interface WatchOptions {
+/** Narrows a list or watch (both must use the same). */
+export interface Selection {
+  /** Only this namespace (namespaced resources). */
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+}
+
+export interface WatchOptions extends Selection {
   readonly resourceVersion: string;
   /** Server-side timeout; the stream then ends normally and the caller re-watches. */
   readonly timeoutSeconds?: number;
@@ -40,7 +48,7 @@ export interface TokenReviewStatus {
 }
 
 export interface KubeApi {
-  list<T extends KubeObject>(type: ResourceType, namespace?: string): Promise<ListResult<T>>;
+  list<T extends KubeObject>(type: ResourceType, selection?: Selection): Promise<ListResult<T>>;
   /**
    * Streams watch events to `onEvent` until the server ends the stream
    * (resolves) or it fails (rejects with KubeApiError). Aborting `signal`

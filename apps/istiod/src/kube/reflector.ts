@@ -6,7 +6,7 @@
 
 import { backoffDelay, KUBE_BACKOFF, sleep, type Backoff } from '../runtime/backoff.js';
 import { errorMessage, type Logger } from '../runtime/logger.js';
-import { KubeApiError, type KubeApi } from './kube-api.js';
+import { KubeApiError, type KubeApi, type Selection } from './kube-api.js';
 import type { ObjectStore } from './object-store.js';
 import { objectKey, type KubeObject } from './objects.js';
 import { crdName, type ResourceType } from './resources.js';
@@ -16,6 +16,8 @@ export interface ReflectorOptions<T extends KubeObject> {
   readonly type: ResourceType;
   readonly store: ObjectStore<T>;
   readonly logger: Logger;
+  /** Only part of the resource (e.g. one namespace, a name). */
+  readonly selection?: Selection;
   readonly backoff?: Backoff;
   /** How long the server keeps one watch open; randomised ±20% so watches do not end together. */
   readonly watchTimeoutSeconds?: number;
@@ -40,6 +42,11 @@ export class Reflector<T extends KubeObject> {
   constructor(private readonly options: ReflectorOptions<T>) {
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? sleep;
+  }
+
+  /** The resource's plural (for logs and /ready). */
+  get resource(): string {
+    return this.options.type.plural;
   }
 
   get state(): ReflectorState {
@@ -129,7 +136,7 @@ export class Reflector<T extends KubeObject> {
   }
 
   private async relist(): Promise<void> {
-    const result = await this.options.api.list<T>(this.options.type);
+    const result = await this.options.api.list<T>(this.options.type, this.options.selection);
     this.options.store.replace(result.items);
     this.resourceVersion = result.resourceVersion;
     this.stateValue = 'synced';
@@ -142,7 +149,12 @@ export class Reflector<T extends KubeObject> {
     const { store } = this.options;
     await this.options.api.watch(
       this.options.type,
-      { resourceVersion: this.resourceVersion, timeoutSeconds, signal: this.abort.signal },
+      {
+        ...this.options.selection,
+        resourceVersion: this.resourceVersion,
+        timeoutSeconds,
+        signal: this.abort.signal,
+      },
       (event) => {
         switch (event.type) {
           case 'ADDED':

@@ -1,0 +1,305 @@
+import { X509Certificate } from 'node:crypto';
+import { Metadata, status } from '@grpc/grpc-js';
+import { create } from '@bufbuild/protobuf';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  CertificateAuthority,
+  createCsr,
+  generateWorkloadKey,
+  istioIdentity,
+  parseTrustDomain,
+} from '@ambient-ts/spiffe';
+import { ca as caProto } from '@ambient-ts/xds-types';
+import type { TokenReviewStatus } from '../kube/kube-api.js';
+import { silentLogger } from '../runtime/logger.js';
+import {
+  AUTHN_FAILURE,
+  CaServer,
+  CaServiceError,
+  IMPERSONATION_FAILURE,
+  type CsrSigner,
+} from './ca-server.js';
+import { NodeAuthorizer, type PodLookup } from './node-authorizer.js';
+
+const TD = 'cluster.local';
+
+function review(
+  ns: string,
+  sa: string,
+  o: {
+    audiences?: string[];
+    pod?: string;
+    uid?: string;
+    node?: string;
+    authenticated?: boolean;
+    error?: string;
+  } = {},
+): TokenReviewStatus {
+  return {
+    authenticated: o.authenticated ?? true,
+    ...(o.error && { error: o.error }),
+    audiences: o.audiences ?? ['istio-ca'],
+    user: {
+      username: `system:serviceaccount:${ns}:${sa}`,
+      groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'],
+      extra: {
+        ...(o.pod && { 'authentication.kubernetes.io/pod-name': [o.pod] }),
+        ...(o.uid && { 'authentication.kubernetes.io/pod-uid': [o.uid] }),
+        ...(o.node && { 'authentication.kubernetes.io/node-name': [o.node] }),
+      },
+    },
+  };
+}
+
+/** Pods: ztunnel-a on node-1; sleep on node-1; httpbin on node-2. */
+const pods: PodLookup = {
+  pod: (ns, name) =>
+    ns === 'istio-system' && name === 'ztunnel-a'
+      ? { uid: 'zt-uid', serviceAccount: 'ztunnel', nodeName: 'node-1' }
+      : undefined,
+  hasServiceAccountOnNode: (ns, sa, node) =>
+    (ns === 'default' && sa === 'sleep' && node === 'node-1') ||
+    (ns === 'default' && sa === 'httpbin' && node === 'node-2'),
+};
+
+let authority: CertificateAuthority;
+let csr: string;
+
+beforeAll(async () => {
+  authority = await CertificateAuthority.selfSigned({ trustDomain: TD });
+  const key = await generateWorkloadKey();
+  csr = await createCsr(istioIdentity(parseTrustDomain(TD), 'default', 'sleep'), key);
+}, 60_000);
+
+function setup(reviews: Record<string, TokenReviewStatus>) {
+  const signed: string[] = [];
+  const signer: CsrSigner = {
+    sign: async (pem, opts) => {
+      signed.push(opts.identity.uri);
+      return authority.sign(pem, opts);
+    },
+  };
+  const server = new CaServer({
+    signer: () => signer,
+    tokenReview: (token) => Promise.resolve(reviews[token] ?? { authenticated: false }),
+    audiences: ['istio-ca'],
+    trustDomain: TD,
+    nodeAuthorizer: new NodeAuthorizer(['istio-system/ztunnel'], pods, TD),
+    logger: silentLogger,
+  });
+  return { server, signed };
+}
+
+function request(o: { impersonate?: unknown; ttl?: number } = {}): caProto.IstioCertificateRequest {
+  return create(caProto.IstioCertificateRequestSchema, {
+    csr,
+    validityDuration: BigInt(o.ttl ?? 3600),
+    ...(o.impersonate !== undefined && {
+      metadata: { ImpersonatedIdentity: o.impersonate as string },
+    }),
+  });
+}
+
+function bearer(token: string | undefined): Metadata {
+  const md = new Metadata();
+  if (token !== undefined) md.set('authorization', `Bearer ${token}`);
+  return md;
+}
+
+async function rejection(p: Promise<unknown>): Promise<CaServiceError> {
+  try {
+    await p;
+  } catch (error) {
+    if (error instanceof CaServiceError) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('CreateCertificate', () => {
+  it('signs for the caller’s own identity and answers leaf first, root last, one certificate per entry', async () => {
+    const { server, signed } = setup({ t: review('default', 'sleep') });
+    const res = await server.createCertificate(request(), bearer('t'));
+    expect(signed).toEqual(['spiffe://cluster.local/ns/default/sa/sleep']);
+    expect(res.certChain).toHaveLength(2);
+    for (const pem of res.certChain) expect(pem.match(/BEGIN CERTIFICATE/g)).toHaveLength(1);
+    expect(res.certChain.every((pem) => pem.endsWith('\n'))).toBe(true);
+    const leaf = new X509Certificate(res.certChain[0] ?? '');
+    expect(leaf.subjectAltName).toBe('URI:spiffe://cluster.local/ns/default/sa/sleep');
+    expect(res.certChain[1]).toBe(authority.rootCertPem);
+    const validity = (Date.parse(leaf.validTo) - Date.parse(leaf.validFrom)) / 1000;
+    expect(validity).toBe(3600 + 120);
+  });
+
+  it('lets the trusted ztunnel impersonate a service account with a pod on its node', async () => {
+    const { server, signed } = setup({
+      zt: review('istio-system', 'ztunnel', { pod: 'ztunnel-a', uid: 'zt-uid', node: 'node-1' }),
+    });
+    const res = await server.createCertificate(
+      request({ impersonate: 'spiffe://cluster.local/ns/default/sa/sleep' }),
+      bearer('zt'),
+    );
+    expect(signed).toEqual(['spiffe://cluster.local/ns/default/sa/sleep']);
+    expect(new X509Certificate(res.certChain[0] ?? '').subjectAltName).toBe(
+      'URI:spiffe://cluster.local/ns/default/sa/sleep',
+    );
+  });
+
+  const denied: [string, Record<string, TokenReviewStatus>, string | undefined, unknown, string][] =
+    [
+      ['no token', {}, undefined, undefined, AUTHN_FAILURE],
+      ['an unknown token', {}, 'nope', undefined, AUTHN_FAILURE],
+      [
+        'a token for another audience',
+        { t: review('default', 'sleep', { audiences: ['kubernetes'] }) },
+        't',
+        undefined,
+        AUTHN_FAILURE,
+      ],
+      [
+        'a token valid only for the API server (no audiences)',
+        { t: review('default', 'sleep', { audiences: [] }) },
+        't',
+        undefined,
+        AUTHN_FAILURE,
+      ],
+      [
+        'a review with an error',
+        { t: review('default', 'sleep', { error: 'expired' }) },
+        't',
+        undefined,
+        AUTHN_FAILURE,
+      ],
+      [
+        'a non-service-account user',
+        {
+          t: {
+            authenticated: true,
+            audiences: ['istio-ca'],
+            user: { username: 'admin', groups: ['system:masters'] },
+          },
+        },
+        't',
+        undefined,
+        AUTHN_FAILURE,
+      ],
+      [
+        'impersonation by an untrusted caller',
+        { t: review('default', 'sleep', { pod: 'sleep-1', uid: 'u', node: 'node-1' }) },
+        't',
+        'spiffe://cluster.local/ns/default/sa/httpbin',
+        IMPERSONATION_FAILURE,
+      ],
+      [
+        'impersonating a service account with no pod on the caller’s node',
+        {
+          zt: review('istio-system', 'ztunnel', {
+            pod: 'ztunnel-a',
+            uid: 'zt-uid',
+            node: 'node-1',
+          }),
+        },
+        'zt',
+        'spiffe://cluster.local/ns/default/sa/httpbin',
+        IMPERSONATION_FAILURE,
+      ],
+      [
+        'a recreated ztunnel pod (stale UID)',
+        {
+          zt: review('istio-system', 'ztunnel', {
+            pod: 'ztunnel-a',
+            uid: 'old-uid',
+            node: 'node-1',
+          }),
+        },
+        'zt',
+        'spiffe://cluster.local/ns/default/sa/sleep',
+        IMPERSONATION_FAILURE,
+      ],
+      [
+        'an identity that is not SPIFFE',
+        { zt: review('istio-system', 'ztunnel', { pod: 'ztunnel-a', uid: 'zt-uid' }) },
+        'zt',
+        'default/sleep',
+        IMPERSONATION_FAILURE,
+      ],
+      [
+        'an identity in another trust domain',
+        { zt: review('istio-system', 'ztunnel', { pod: 'ztunnel-a', uid: 'zt-uid' }) },
+        'zt',
+        'spiffe://evil.example/ns/default/sa/sleep',
+        IMPERSONATION_FAILURE,
+      ],
+      [
+        'a token not bound to a pod',
+        { zt: review('istio-system', 'ztunnel') },
+        'zt',
+        'spiffe://cluster.local/ns/default/sa/sleep',
+        IMPERSONATION_FAILURE,
+      ],
+      [
+        'a non-string ImpersonatedIdentity',
+        { zt: review('istio-system', 'ztunnel', { pod: 'ztunnel-a', uid: 'zt-uid' }) },
+        'zt',
+        42,
+        IMPERSONATION_FAILURE,
+      ],
+    ];
+  it.each(denied)(
+    'refuses %s with Unauthenticated and signs nothing',
+    async (_name, reviews, token, impersonate, details) => {
+      const { server, signed } = setup(reviews);
+      const error = await rejection(
+        server.createCertificate(request({ impersonate }), bearer(token)),
+      );
+      expect(error.code).toBe(status.UNAUTHENTICATED);
+      expect(error.details).toBe(details);
+      expect(signed).toEqual([]);
+    },
+  );
+
+  it('refuses impersonation when no trusted node accounts are configured', async () => {
+    const server = new CaServer({
+      signer: () => authority,
+      tokenReview: () =>
+        Promise.resolve(review('istio-system', 'ztunnel', { pod: 'ztunnel-a', uid: 'zt-uid' })),
+      audiences: ['istio-ca'],
+      trustDomain: TD,
+      nodeAuthorizer: undefined,
+      logger: silentLogger,
+    });
+    const error = await rejection(
+      server.createCertificate(
+        request({ impersonate: 'spiffe://cluster.local/ns/default/sa/sleep' }),
+        bearer('x'),
+      ),
+    );
+    expect([error.code, error.details]).toEqual([status.UNAUTHENTICATED, IMPERSONATION_FAILURE]);
+  });
+
+  it('answers InvalidArgument with upstream’s TTL message above the max TTL', async () => {
+    const { server } = setup({ t: review('default', 'sleep') });
+    const error = await rejection(
+      server.createCertificate(request({ ttl: 90 * 24 * 3600 + 1 }), bearer('t')),
+    );
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(error.details).toBe(
+      'CSR signing error (requested TTL 2160h0m1s is greater than the max allowed TTL 2160h0m0s)',
+    );
+  });
+
+  it('answers InvalidArgument for a CSR that does not parse', async () => {
+    const { server } = setup({ t: review('default', 'sleep') });
+    const bad = create(caProto.IstioCertificateRequestSchema, { csr: 'garbage' });
+    const error = await rejection(server.createCertificate(bad, bearer('t')));
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(error.details).toMatch(/^CSR signing error \(/);
+  });
+
+  it('uses the default 24h TTL when validity_duration is 0', async () => {
+    const { server } = setup({ t: review('default', 'sleep') });
+    const res = await server.createCertificate(request({ ttl: 0 }), bearer('t'));
+    const leaf = new X509Certificate(res.certChain[0] ?? '');
+    expect((Date.parse(leaf.validTo) - Date.parse(leaf.validFrom)) / 1000).toBe(86400 + 120);
+  });
+});

@@ -1,0 +1,255 @@
+// The whole istiod in process on 127.0.0.1: real gRPC (plaintext and TLS),
+// real CA, the delta-ADS runtime, test xDS clients from xds-types — with the
+// Kubernetes API replaced by an in-memory fake whose watches the test drives.
+
+import { credentials, Metadata, status } from '@grpc/grpc-js';
+import { create } from '@bufbuild/protobuf';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createCsr,
+  generateWorkloadKey,
+  istioIdentity,
+  parseTrustDomain,
+} from '@ambient-ts/spiffe';
+import { ca as caProto, IstioCertificateServiceClient } from '@ambient-ts/xds-types';
+import { pod, service, namespace, authorizationPolicy } from './ambient/testing/fixtures.js';
+import { loadConfig } from './config.js';
+import { Istiod, type StartedIstiod } from './istiod.js';
+import { RESOURCES } from './kube/resources.js';
+import { FakeKubeApi } from './kube/testing/fake-kube-api.js';
+import type { ConfigMap, KubeObject } from './kube/objects.js';
+import { silentLogger } from './runtime/logger.js';
+import { RecordingAdsClient } from './xds/testing/recording-ads-client.js';
+
+const UID = (name: string): string => `Kubernetes//Pod/default/${name}`;
+
+let api: FakeKubeApi;
+let istiod: Istiod;
+let started: StartedIstiod;
+const clients: RecordingAdsClient[] = [];
+
+function client(
+  o: ConstructorParameters<typeof RecordingAdsClient>[0] extends infer T ? Partial<T> : never = {},
+): RecordingAdsClient {
+  const c = new RecordingAdsClient({ target: `127.0.0.1:${started.grpc.plaintext}`, ...o }).start();
+  clients.push(c);
+  return c;
+}
+
+beforeAll(async () => {
+  api = new FakeKubeApi();
+  api.seed(RESOURCES.namespaces, namespace('default'));
+  api.seed(RESOURCES.namespaces, namespace('istio-system'));
+  api.seed(
+    RESOURCES.pods,
+    pod('productpage', { ip: '10.244.1.10', labels: { app: 'productpage' }, node: 'node-1' }),
+  );
+  api.seed(
+    RESOURCES.pods,
+    pod('ratings', { ip: '10.244.2.20', labels: { app: 'ratings' }, node: 'node-2' }),
+  );
+  api.seed(
+    RESOURCES.services,
+    service('productpage', { ip: '10.96.0.50', selector: { app: 'productpage' } }),
+  );
+  api.tokenReviewer = (token, audiences) =>
+    token === 'sleep-token' && audiences.includes('istio-ca')
+      ? {
+          authenticated: true,
+          audiences: ['istio-ca'],
+          user: {
+            username: 'system:serviceaccount:default:sleep',
+            groups: ['system:serviceaccounts'],
+          },
+        }
+      : { authenticated: false };
+  const config = loadConfig(
+    {
+      GRPC_ADDR: '127.0.0.1:0',
+      SECURE_GRPC_ADDR: '127.0.0.1:0',
+      MONITORING_ADDR: '127.0.0.1:0',
+      PILOT_DEBOUNCE_AFTER: '10ms',
+    },
+    [],
+  );
+  istiod = new Istiod({ config, api, logger: () => silentLogger });
+  started = await istiod.start();
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await istiod.close();
+});
+
+describe('istiod in process', () => {
+  it('serves a wildcard client every workload and service, and an empty Authorization response so it becomes ready', async () => {
+    const c = client();
+    await c.client.whenReady();
+    expect([...c.addresses.keys()].sort()).toEqual([
+      UID('productpage'),
+      UID('ratings'),
+      'default/productpage.default.svc.cluster.local',
+    ]);
+    expect(c.authorizations.size).toBe(0);
+    expect(
+      c.updates.some(
+        (u) => u.typeUrl.endsWith('istio.security.Authorization') && u.added.length === 0,
+      ),
+    ).toBe(true);
+  });
+
+  it('pushes only the changed name as a delta, then its removal', async () => {
+    const c = client();
+    await c.client.whenReady();
+    const before = c.updates.length;
+    api.emit('pods', {
+      type: 'ADDED',
+      object: pod('details', { ip: '10.244.1.11', node: 'node-1' }),
+    });
+    await c.waitFor('details to arrive', () => c.addresses.has(UID('details')));
+    const delta = c.updates.slice(before).filter((u) => u.typeUrl.endsWith('Address'));
+    expect(delta).toEqual([
+      {
+        typeUrl: 'type.googleapis.com/istio.workload.Address',
+        added: [UID('details')],
+        removed: [],
+      },
+    ]);
+    api.emit('pods', { type: 'DELETED', object: pod('details', { ip: '10.244.1.11' }) });
+    await c.waitFor('details to be removed', () => !c.addresses.has(UID('details')));
+    expect(c.updates.at(-1)).toEqual({
+      typeUrl: 'type.googleapis.com/istio.workload.Address',
+      added: [],
+      removed: [UID('details')],
+    });
+  });
+
+  it('sends policies as they appear, and a NACK keeps that client’s acknowledged state while others move on', async () => {
+    const good = client();
+    const picky = client({
+      nodeId: 'ztunnel~10.0.0.2~ztunnel-picky.istio-system~istio-system.svc.cluster.local',
+      reject: (n) => n === 'default/deny-bad',
+    });
+    await Promise.all([good.client.whenReady(), picky.client.whenReady()]);
+    api.emit('authorizationpolicies', {
+      type: 'ADDED',
+      object: authorizationPolicy('deny-bad', {
+        action: 'DENY',
+        rules: [{ to: [{ operation: { ports: ['8080'] } }] }],
+      }),
+    });
+    await good.waitFor('the policy', () => good.authorizations.has('default/deny-bad'));
+    await picky.waitFor('the NACK', () => picky.events.some((e) => e.kind === 'nacked'));
+    expect(picky.authorizations.has('default/deny-bad')).toBe(false);
+    const state = (proxy: string) =>
+      istiod.xds.ads
+        .snapshot()
+        .find((s) => s.proxyId.includes(proxy))
+        ?.types.find((t) => t.typeUrl.endsWith('istio.security.Authorization'));
+    for (let i = 0; i < 100 && state('ztunnel-picky')?.state !== 'nacked'; i += 1) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(state('ztunnel-picky')).toMatchObject({
+      state: 'nacked',
+      lastNackError: 'rejected default/deny-bad',
+    });
+    expect(state('ztunnel-picky')?.ackedVersions).not.toHaveProperty('default/deny-bad');
+    // The NACKed client still receives unrelated changes.
+    api.emit('pods', {
+      type: 'ADDED',
+      object: pod('reviews', { ip: '10.244.2.30', node: 'node-2' }),
+    });
+    await picky.waitFor('reviews after the NACK', () => picky.addresses.has(UID('reviews')));
+  });
+
+  it('answers a named (on-demand) subscription with what it names plus its node’s own workloads', async () => {
+    const c = client({
+      nodeId: 'ztunnel~10.0.0.3~ztunnel-n1.istio-system~istio-system.svc.cluster.local',
+      metadata: { NODE_NAME: 'node-2' },
+      addressNames: ['/10.96.0.50'],
+    });
+    await c.client.whenReady();
+    await c.waitFor('the named service and node-2 workloads', () =>
+      c.addresses.has('default/productpage.default.svc.cluster.local'),
+    );
+    const names = [...c.addresses.keys()].sort();
+    expect(names).toContain(UID('ratings'));
+    expect(names).toContain(UID('productpage')); // member of the subscribed service
+    expect(names).not.toContain(UID('details'));
+  });
+
+  it('serves xDS and the CA over TLS with istiod’s certificate for istiod.istio-system.svc', async () => {
+    const root = istiod.ca.authority?.rootCertPem ?? '';
+    const tls = credentials.createSsl(Buffer.from(root));
+    const channelOptions = {
+      'grpc.ssl_target_name_override': 'istiod.istio-system.svc',
+      'grpc.default_authority': 'istiod.istio-system.svc',
+    };
+    const c = client({
+      target: `127.0.0.1:${started.grpc.secure}`,
+      credentials: tls,
+      channelOptions,
+    });
+    await c.client.whenReady();
+    expect(c.addresses.size).toBeGreaterThan(0);
+
+    const caClient = new IstioCertificateServiceClient(
+      `127.0.0.1:${started.grpc.secure}`,
+      tls,
+      channelOptions,
+    );
+    const key = await generateWorkloadKey();
+    const csr = await createCsr(
+      istioIdentity(parseTrustDomain('cluster.local'), 'default', 'sleep'),
+      key,
+    );
+    const md = new Metadata();
+    md.set('authorization', 'Bearer sleep-token');
+    const res = await caClient.createCertificate(
+      create(caProto.IstioCertificateRequestSchema, { csr, validityDuration: 3600n }),
+      md,
+    );
+    expect(res.certChain.at(-1)).toBe(root);
+    await expect(
+      caClient.createCertificate(
+        create(caProto.IstioCertificateRequestSchema, { csr }),
+        new Metadata(),
+      ),
+    ).rejects.toMatchObject({
+      code: status.UNAUTHENTICATED,
+      details: 'request authenticate failure',
+    });
+    caClient.close();
+  });
+
+  it('publishes istio-ca-root-cert into every namespace', async () => {
+    const cms = () => [...(api.objects.get('configmaps')?.values() ?? [])] as ConfigMap[];
+    for (let i = 0; i < 100 && cms().length < 2; i += 1)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(
+      cms()
+        .map((c) => c.metadata.namespace)
+        .sort(),
+    ).toEqual(['default', 'istio-system']);
+    expect(cms()[0]?.data?.['root-cert.pem']).toBe(istiod.ca.authority?.rootCertPem);
+    const secret = api.objects.get('secrets')?.get('istio-system/istio-ca-secret') as KubeObject & {
+      type?: string;
+    };
+    expect(secret.type).toBe('istio.io/ca-root');
+  });
+
+  it('exposes /ready, /metrics and /debug/syncz on the monitoring port', async () => {
+    const base = `http://127.0.0.1:${started.monitoringPort}`;
+    expect((await fetch(`${base}/ready`)).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/pilot_xds_pushes\{type="wds"\} \d+/);
+    expect(metrics).toMatch(/citadel_server_csr_count \d+/);
+    expect(metrics).toMatch(/pilot_xds\{version="unknown"\} \d+/);
+    const sync = (await (await fetch(`${base}/debug/syncz`)).json()) as {
+      proxy: string;
+      types: { short_name: string; status: string }[];
+    }[];
+    const first = sync.find((s) => s.proxy.startsWith('ztunnel~10.0.0.1'));
+    expect(first?.types.map((t) => t.short_name).sort()).toEqual(['WADS', 'WDS']);
+  });
+});

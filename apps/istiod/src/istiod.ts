@@ -1,0 +1,244 @@
+// The whole control plane wired together: informers → ambient index → xDS
+// store → delta ADS on :15010/:15012; the CA on :15012; root-cert
+// publishing; status writing; the waypoint deployment controller; metrics
+// and debug on :15014. main.ts builds it from config and a real KubeApi;
+// tests build it with a fake one. start()/close() and an AbortSignal.
+
+import { X509Certificate } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { status, type ServerDuplexStream } from '@grpc/grpc-js';
+import type { AggregatedDiscoveryServiceHandlers, discovery } from '@ambient-ts/xds-types';
+import { AmbientIndex } from './ambient/ambient-index.js';
+import type { IndexConfig } from './ambient/index-config.js';
+import { CaController } from './ca/ca-controller.js';
+import { CaServer } from './ca/ca-server.js';
+import { NodeAuthorizer, type PodLookup } from './ca/node-authorizer.js';
+import { RootCertPublisher } from './ca/root-cert-publisher.js';
+import { istiodDnsNames } from './ca/serving-cert.js';
+import type { IstiodConfig } from './config.js';
+import { MonitoringServer, syncz } from './debug/monitoring-server.js';
+import { saNodeKey } from './ambient/inputs.js';
+import { createInformers, type Informers } from './kube/informers.js';
+import type { KubeApi } from './kube/kube-api.js';
+import { IstiodMetrics } from './metrics.js';
+import type { Logger } from './runtime/logger.js';
+import { StatusWriter } from './status/status-writer.js';
+import { GrpcServers, type BoundPorts } from './xds/grpc-servers.js';
+import { IndexLoop } from './xds/index-loop.js';
+import { XdsCore } from './xds/xds-core.js';
+
+export interface IstiodOptions {
+  readonly config: IstiodConfig;
+  readonly api: KubeApi;
+  /** A logger per component (pino: `(c) => root.child({ component: c })`). */
+  readonly logger: (component: string) => Logger;
+}
+
+export interface StartedIstiod {
+  readonly grpc: BoundPorts;
+  readonly monitoringPort: number;
+}
+
+export const NOT_READY_FOR_XDS = 'server is not ready to serve discovery information';
+
+export class Istiod {
+  readonly metrics = new IstiodMetrics();
+  readonly informers: Informers;
+  readonly index: AmbientIndex;
+  readonly xds: XdsCore;
+  readonly ca: CaController;
+  readonly caServer: CaServer;
+  readonly statusWriter: StatusWriter | undefined;
+  private readonly publisher: RootCertPublisher;
+  private readonly loop: IndexLoop;
+  private readonly grpc: GrpcServers;
+  private readonly monitoring: MonitoringServer;
+  private readonly abort = new AbortController();
+  private synced = false;
+  private serving = false;
+
+  constructor(private readonly options: IstiodOptions) {
+    const { config, api, logger } = options;
+    // Every reflector and server drains on this one signal.
+    setMaxListeners(100, this.abort.signal);
+    this.informers = createInformers(api, config, logger('kube'));
+    const indexConfig: IndexConfig = {
+      clusterId: config.clusterId,
+      domainSuffix: config.domainSuffix,
+      rootNamespace: config.rootNamespace,
+      trustDomain: config.trustDomain,
+      network: config.network,
+      enableDryRun: config.enableDryRun,
+    };
+    const inputs = this.informers.inputs;
+    this.index = new AmbientIndex({
+      inputs,
+      config: indexConfig,
+      onDirty: () => {
+        this.loop.poke();
+      },
+    });
+    this.xds = new XdsCore({
+      index: this.index,
+      inputs,
+      logger: logger('ads'),
+      debounceMs: config.debounceMs,
+      onEvent: this.metrics.onXdsEvent,
+      onResourcesChanged: (typeUrl, names) => {
+        this.metrics.resourcesChanged(typeUrl, names.length);
+      },
+    });
+    this.statusWriter = config.enableStatus
+      ? new StatusWriter({
+          api,
+          stores: {
+            Service: inputs.services,
+            ServiceEntry: inputs.serviceEntries,
+            AuthorizationPolicy: inputs.authorizationPolicies,
+          },
+          logger: logger('status'),
+        })
+      : undefined;
+    this.loop = new IndexLoop({
+      index: this.index,
+      logger: logger('ambient'),
+      onChange: (change) => {
+        this.xds.publish(change);
+        // Statuses written before the caches synced could be computed from a
+        // partial view; the first flush after sync writes them all.
+        if (this.synced) this.statusWriter?.update(change.statuses);
+        this.metrics.setServiceCount(inputs.services.size + inputs.serviceEntries.size);
+      },
+    });
+    this.publisher = new RootCertPublisher({
+      api,
+      configMapName: config.rootCertConfigMap,
+      namespaces: inputs.namespaces,
+      configMaps: this.informers.rootCertConfigMaps,
+      logger: logger('root-cert'),
+    });
+    this.ca = new CaController({
+      api,
+      material: {
+        namespace: config.namespace,
+        trustDomain: config.trustDomain,
+        defaultTtlSeconds: config.defaultCertTtlSeconds,
+        maxTtlSeconds: config.maxCertTtlSeconds,
+        selfSignedRootTtlSeconds: config.selfSignedRootTtlSeconds,
+        useCacertsForSelfSigned: config.useCacertsForSelfSigned,
+      },
+      secrets: this.informers.secrets,
+      publisher: this.publisher,
+      dnsNames: istiodDnsNames(config.namespace, config.domainSuffix, config.customHosts),
+      servingTtlSeconds: config.defaultCertTtlSeconds,
+      logger: logger('ca'),
+      onRoot: (pem) => {
+        this.metrics.setRootExpiry(new Date(new X509Certificate(pem).validTo));
+      },
+    });
+    const pods: PodLookup = {
+      pod: (namespace, name) => {
+        const p = inputs.pods.get(`${namespace}/${name}`);
+        if (!p) return undefined;
+        return {
+          ...(p.metadata.uid && { uid: p.metadata.uid }),
+          serviceAccount: p.spec?.serviceAccountName ?? 'default',
+          ...(p.spec?.nodeName && { nodeName: p.spec.nodeName }),
+        };
+      },
+      hasServiceAccountOnNode: (namespace, sa, node) =>
+        inputs.pods.byIndex('sa-node', saNodeKey(namespace, sa, node)).length > 0,
+    };
+    this.caServer = new CaServer({
+      signer: () => this.ca.authority,
+      tokenReview: (token, audiences) => api.tokenReview(token, audiences),
+      audiences: config.tokenAudiences,
+      trustDomain: config.trustDomain,
+      nodeAuthorizer:
+        config.trustedNodeAccounts.length > 0
+          ? new NodeAuthorizer(config.trustedNodeAccounts, pods, config.trustDomain)
+          : undefined,
+      logger: logger('ca'),
+      metrics: this.metrics.ca,
+    });
+    this.grpc = new GrpcServers({
+      plaintext: config.grpcAddr,
+      secure: config.secureGrpcAddr,
+      secureCredentials: this.ca.serverCredentials(),
+      ads: this.gatedAds(),
+      ca: this.caServer.handlers(),
+    });
+    this.monitoring = new MonitoringServer({
+      host: config.monitoringAddr.host,
+      port: config.monitoringAddr.port,
+      registry: this.metrics.registry,
+      notReadyReason: () => this.notReadyReason(),
+      syncz: () => syncz(this.xds.ads.snapshot(), config.clusterId, config.podName),
+      version: config.version,
+      logger: logger('monitoring'),
+    });
+  }
+
+  /** Why istiod is not ready, or undefined when it is. */
+  notReadyReason(): string | undefined {
+    if (!this.synced) {
+      const missing = this.informers.unsynced();
+      return `caches not synced${missing.length ? ` (${missing.join(', ')})` : ''}`;
+    }
+    if (!this.ca.authority) return 'CA not loaded';
+    if (!this.serving) return 'gRPC servers not listening';
+    return undefined;
+  }
+
+  async start(signal?: AbortSignal): Promise<StartedIstiod> {
+    signal?.addEventListener('abort', () => void this.close(), { once: true });
+    const log = this.options.logger('istiod');
+    const monitoringPort = await this.monitoring.start();
+    this.informers.start(this.abort.signal);
+    this.xds.start(this.abort.signal);
+    this.publisher.start(this.abort.signal);
+    await this.ca.start(this.abort.signal);
+    const grpc = await this.grpc.start();
+    this.serving = true;
+    await this.informers.whenSynced();
+    const first = this.loop.flushNow();
+    this.synced = true;
+    if (first) this.statusWriter?.update(this.index.desiredStatuses());
+    log.info(
+      { grpc: grpc.plaintext, secureGrpc: grpc.secure, monitoring: monitoringPort },
+      'istiod ready: caches synced, serving xDS and the CA',
+    );
+    return { grpc, monitoringPort };
+  }
+
+  async close(): Promise<void> {
+    if (this.abort.signal.aborted) return;
+    this.abort.abort();
+    this.loop.close();
+    this.statusWriter?.close();
+    this.publisher.close();
+    this.ca.close();
+    this.index.close();
+    await this.xds.close();
+    await this.grpc.close();
+    await this.monitoring.close();
+    await this.informers.close();
+  }
+
+  /** ADS refuses streams until the caches synced: a partial view could drop DENY policies. */
+  private gatedAds(): AggregatedDiscoveryServiceHandlers {
+    const inner = this.xds.ads.implementation;
+    return {
+      StreamAggregatedResources: inner.StreamAggregatedResources,
+      DeltaAggregatedResources: (
+        call: ServerDuplexStream<discovery.DeltaDiscoveryRequest, discovery.DeltaDiscoveryResponse>,
+      ) => {
+        if (!this.synced) {
+          call.emit('error', { code: status.UNAVAILABLE, details: NOT_READY_FOR_XDS });
+          return;
+        }
+        inner.DeltaAggregatedResources(call);
+      },
+    };
+  }
+}
