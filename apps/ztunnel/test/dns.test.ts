@@ -4,7 +4,7 @@
 
 import { createSocket } from 'node:dgram';
 import { Socket } from 'node:net';
-import dnsPacket, { type Packet } from 'dns-packet';
+import dnsPacket from 'dns-packet';
 import { bindUdpInNetns, connectTcpInNetns, type NetnsFd } from '@ambient-ts/linux-sockets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labUnavailable } from './harness/lab.js';
