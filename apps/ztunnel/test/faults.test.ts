@@ -2,6 +2,8 @@
 // from the ZDS replay), and a pod deleted while a connection to it is open.
 
 import type { Socket } from 'node:net';
+import { create } from '@bufbuild/protobuf';
+import { ADDRESS_TYPE_URL, packAny, workload as wl } from '@ambient-ts/xds-types';
 import { closeFd } from '@ambient-ts/linux-sockets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dial, echoServer, exchange, outcome, type EchoServer } from './harness/apps.js';
@@ -81,6 +83,43 @@ describe.skipIf(labUnavailable !== undefined)(
       expect(await ping(s, 'and now?')).toBe('and now?');
       s.end();
       await outcome(s);
+    });
+
+    it('NACKs a push holding a LEGACY_ISTIO_MTLS workload as a whole and keeps serving the last good state', async () => {
+      const n1 = mesh.nodes.get('node1')!;
+      const address = (uid: string, tunnel: wl.TunnelProtocol) =>
+        packAny(
+          wl.AddressSchema,
+          create(wl.AddressSchema, {
+            type: {
+              case: 'workload',
+              value: {
+                uid,
+                name: uid,
+                namespace: 'default',
+                addresses: [new Uint8Array([198, 19, 9, 9])],
+                tunnelProtocol: tunnel,
+              },
+            },
+          }),
+        );
+      const nacks = n1.ztunnel.xds.snapshot().types[0]!.nacks;
+      mesh.cp.store.update(ADDRESS_TYPE_URL, {
+        set: [
+          { name: 'valid-newcomer', resource: address('valid-newcomer', wl.TunnelProtocol.HBONE) },
+          { name: 'legacy', resource: address('legacy', wl.TunnelProtocol.LEGACY_ISTIO_MTLS) },
+        ],
+      });
+      await until(() => n1.ztunnel.xds.snapshot().types[0]!.nacks > nacks, 'the NACK');
+      expect(n1.ztunnel.xds.snapshot().types[0]!.lastNackError).toContain(
+        'legacy: tunnel protocol LEGACY_ISTIO_MTLS is not supported',
+      );
+      expect(n1.ztunnel.state.workloadByUid('valid-newcomer')).toBeUndefined();
+      const r = await exchange(client.netns, server.ip, 8080, Buffer.from('last good state'));
+      expect(r.echoed.toString()).toBe('last good state');
+      // Once istiod stops sending the bad resource, the rest of the push goes through.
+      mesh.cp.store.update(ADDRESS_TYPE_URL, { remove: ['legacy', 'valid-newcomer'] });
+      await mesh.synced();
     });
 
     it('re-enrols every pod from the ZDS replay after a ztunnel restart', async () => {
