@@ -3,6 +3,8 @@
 // (env vars of pilot-discovery and the istiod chart, its --grpcAddr style
 // flags); a value that cannot be read is an error naming the variable.
 
+import { parseDurationSeconds } from './runtime/duration.js';
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -76,24 +78,13 @@ export function parseHostPort(name: string, text: string): HostPort {
   return { host: m[1] ?? m[2] ?? '', port };
 }
 
-const DURATION_UNITS: Readonly<Record<string, number>> = {
-  ns: 1e-9,
-  us: 1e-6,
-  µs: 1e-6,
-  ms: 1e-3,
-  s: 1,
-  m: 60,
-  h: 3600,
-};
-
 /** A Go duration (`100ms`, `24h`, `1h30m`) in seconds. */
 export function parseGoDurationSeconds(name: string, text: string): number {
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
-  const consumed = parts.map((p) => p[0]).join('');
-  if (parts.length === 0 || consumed !== text) {
+  const seconds = parseDurationSeconds(text);
+  if (seconds === undefined) {
     throw new ConfigError(`${name}=${text}: expected a Go duration such as 100ms, 24h or 1h30m`);
   }
-  return parts.reduce((sum, p) => sum + Number(p[1]) * (DURATION_UNITS[p[2] ?? 's'] ?? 1), 0);
+  return seconds;
 }
 
 function bool(env: Env, name: string, fallback: boolean): boolean {

@@ -12,7 +12,13 @@ import {
   parseTrustDomain,
 } from '@ambient-ts/spiffe';
 import { ca as caProto, IstioCertificateServiceClient } from '@ambient-ts/xds-types';
-import { pod, service, namespace, authorizationPolicy } from './ambient/testing/fixtures.js';
+import {
+  pod,
+  service,
+  namespace,
+  authorizationPolicy,
+  waypointGateway,
+} from './ambient/testing/fixtures.js';
 import { loadConfig } from './config.js';
 import { Istiod, type StartedIstiod } from './istiod.js';
 import { RESOURCES } from './kube/resources.js';
@@ -236,6 +242,39 @@ describe('istiod in process', () => {
       type?: string;
     };
     expect(secret.type).toBe('istio.io/ca-root');
+  });
+
+  it('serves waypoint L7 listeners only to the waypoint they belong to', async () => {
+    api.emit('gateways', { type: 'ADDED', object: waypointGateway('waypoint') });
+    api.emit('pods', {
+      type: 'ADDED',
+      object: pod('waypoint-7d9', {
+        ip: '10.244.1.99',
+        labels: { 'gateway.networking.k8s.io/gateway-name': 'waypoint' },
+      }),
+    });
+    api.emit('services', {
+      type: 'ADDED',
+      object: service('ratings', {
+        ip: '10.96.0.60',
+        labels: { 'istio.io/use-waypoint': 'waypoint' },
+        ports: [{ name: 'http', port: 9080, targetPort: 9080 }],
+      }),
+    });
+    const wp = client({
+      nodeId: 'waypoint~10.244.1.99~waypoint-7d9.default~default.svc.cluster.local',
+      waypointListeners: true,
+    });
+    const zt = client({
+      nodeId: 'ztunnel~10.0.0.7~ztunnel-x.istio-system~istio-system.svc.cluster.local',
+      waypointListeners: true,
+    });
+    await Promise.all([wp.client.whenReady(), zt.client.whenReady()]);
+    await wp.waitFor('the ratings listener', () =>
+      wp.listeners.has('default/ratings.default.svc.cluster.local:9080'),
+    );
+    expect([...wp.listeners.keys()]).toEqual(['default/ratings.default.svc.cluster.local:9080']);
+    expect(zt.listeners.size).toBe(0);
   });
 
   it('exposes /ready, /metrics and /debug/syncz on the monitoring port', async () => {

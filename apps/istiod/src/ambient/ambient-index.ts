@@ -5,7 +5,7 @@
 // resource names whose bytes changed. Pure: no I/O, no clock.
 
 import { create } from '@bufbuild/protobuf';
-import { security, workload } from '@ambient-ts/xds-types';
+import { security, waypoint, workload } from '@ambient-ts/xds-types';
 import type { PeerAuthn } from '@ambient-ts/policy';
 import { selectsLabels } from '../kube/label-selector.js';
 import type { StoreEvent } from '../kube/object-store.js';
@@ -30,7 +30,7 @@ import {
 } from './authorizations.js';
 import type { BuildContext } from './build-context.js';
 import { DependencyTracker } from './dependencies.js';
-import type { IndexConfig } from './index-config.js';
+import { type IndexConfig } from './index-config.js';
 import type { IndexInputs } from './inputs.js';
 import { OutputTable, type Output, type TableChange } from './output-table.js';
 import { waypointAcceptedCondition, WAYPOINT_ACCEPTED } from './policy-status.js';
@@ -42,7 +42,19 @@ import {
 } from './services.js';
 import { ZTUNNEL_ACCEPTED_CONDITION } from './status-types.js';
 import type { DesiredStatus, IndexWarning, StatusTarget } from './status-types.js';
-import { waypointFromGateway, type Waypoint } from './waypoints.js';
+import { bindService, waypointFromGateway, type Waypoint } from './waypoints.js';
+import { kubePortProtocol, parseProtocolName } from './protocol.js';
+import { serviceHostname } from './index-config.js';
+import { rawTargetRefs } from './policy-status.js';
+import { serviceEntryPorts } from './services.js';
+import {
+  compileListeners,
+  WAYPOINT_GATEWAY_CLASS,
+  type WaypointPolicyInput,
+} from '../l7/listener-compile.js';
+import { routeParents } from '../l7/httproute-compile.js';
+import type { L7Lookup, L7Target } from '../l7/l7-target.js';
+import { podUid } from './workloads.js';
 import {
   buildEndpointSliceWorkloads,
   buildPodWorkload,
@@ -54,6 +66,8 @@ import {
 export interface IndexChange {
   readonly addresses: TableChange<workload.Address>;
   readonly authorizations: TableChange<security.Authorization>;
+  /** Waypoint L7 config (ambient_ts.waypoint.v1.WaypointListener). */
+  readonly listeners: TableChange<waypoint.WaypointListener>;
   readonly statuses: readonly DesiredStatus[];
   readonly warnings: readonly IndexWarning[];
 }
@@ -102,6 +116,10 @@ function conditionsEqual(
 export class AmbientIndex {
   readonly addresses = new OutputTable(workload.AddressSchema);
   readonly authorizations = new OutputTable(security.AuthorizationSchema);
+  readonly listeners = new OutputTable(waypoint.WaypointListenerSchema);
+  /** Listener resource name → the waypoint (`ns/name`) it is for. */
+  private readonly listenerWaypoints = new Map<string, string>();
+  private readonly listenerNamesBySource = new Map<string, string[]>();
   private readonly deps = new DependencyTracker();
   private readonly dirty = new Set<string>();
   private readonly translations = new Map<string, PolicyTranslation>();
@@ -145,6 +163,11 @@ export class AmbientIndex {
     return this.lookupWaypoint(key);
   }
 
+  /** The waypoint a published listener belongs to (per-proxy filtering). */
+  listenerWaypoint(name: string): string | undefined {
+    return this.listenerWaypoints.get(name);
+  }
+
   /** The node of a published workload (named-subscription filtering). */
   workloadNode(name: string): string | undefined {
     const out = this.addresses.get(name);
@@ -169,6 +192,7 @@ export class AmbientIndex {
     return {
       addresses: this.addresses.collect(),
       authorizations: this.authorizations.collect(),
+      listeners: this.listeners.collect(),
       statuses,
       warnings,
     };
@@ -210,10 +234,21 @@ export class AmbientIndex {
     });
     this.on(i.pods, (e) => {
       this.markDirty(`pod:${objectKey(e.object)}`);
+      // DestinationRule subsets list workload uids: recompile the services selecting the pod.
+      if (i.destinationRules.size > 0) {
+        const ns = e.object.metadata.namespace ?? '';
+        const labelSets = [e.object.metadata.labels ?? {}];
+        if (e.type === 'update') labelSets.push(e.old.metadata.labels ?? {});
+        for (const svc of i.services.byIndex('namespace', ns)) {
+          if (labelSets.some((l) => selectsLabels(svc.spec?.selector, l)))
+            this.markDirty(`l7svc:${objectKey(svc)}`);
+        }
+      }
     });
     this.on(i.services, (e) => {
       const key = objectKey(e.object);
       this.markDirty(`svc:${key}`);
+      this.markDirty(`l7svc:${key}`);
       this.markDependents(`svcobj:${key}`);
       const ns = e.object.metadata.namespace ?? '';
       const selectors = [e.object.spec?.selector];
@@ -251,6 +286,19 @@ export class AmbientIndex {
       this.markDirty(`ap:${key}`);
       this.markWorkloadsSelectedBy(before);
       this.markWorkloadsSelectedBy(after);
+      this.markListenersTargetedBy(e.object);
+      if (e.type === 'update') this.markListenersTargetedBy(e.old);
+    });
+    this.on(i.httpRoutes, (e) => {
+      const parents = routeParents(e.object);
+      if (e.type === 'update') parents.push(...routeParents(e.old));
+      for (const p of parents) this.markDirty(`l7${p}`);
+    });
+    this.on(i.virtualServices, (e) => {
+      this.markListenersInNamespace(e.object.metadata.namespace ?? '');
+    });
+    this.on(i.destinationRules, (e) => {
+      this.markListenersInNamespace(e.object.metadata.namespace ?? '');
     });
     this.on(i.peerAuthentications, (e) => {
       this.markDirty(PA_SOURCE);
@@ -260,6 +308,7 @@ export class AmbientIndex {
     this.on(i.serviceEntries, (e) => {
       const key = objectKey(e.object);
       this.markDirty(`se:${key}`);
+      this.markDirty(`l7se:${key}`);
       this.markDependents(`seobj:${key}`);
       const ns = e.object.metadata.namespace ?? '';
       const selectors = [workloadSelectorOf(e.object)];
@@ -280,9 +329,15 @@ export class AmbientIndex {
   private seedFromInputs(): void {
     const i = this.inputs;
     for (const o of i.pods.list()) this.markDirty(`pod:${objectKey(o)}`);
-    for (const o of i.services.list()) this.markDirty(`svc:${objectKey(o)}`);
+    for (const o of i.services.list()) {
+      this.markDirty(`svc:${objectKey(o)}`);
+      this.markDirty(`l7svc:${objectKey(o)}`);
+    }
     for (const o of i.endpointSlices.list()) this.markDirty(`slice:${objectKey(o)}`);
-    for (const o of i.serviceEntries.list()) this.markDirty(`se:${objectKey(o)}`);
+    for (const o of i.serviceEntries.list()) {
+      this.markDirty(`se:${objectKey(o)}`);
+      this.markDirty(`l7se:${objectKey(o)}`);
+    }
     for (const o of i.workloadEntries.list()) this.markDirty(`we:${objectKey(o)}`);
     for (const o of i.authorizationPolicies.list()) {
       this.translate(o);
@@ -352,6 +407,44 @@ export class AmbientIndex {
         ? [...i.serviceEntries.list()]
         : i.serviceEntries.byIndex('namespace', scope);
     for (const s of ses) this.markDirty(`se:${objectKey(s)}`);
+  }
+
+  /** Listener sources of services bound to waypoint `key` (all when undefined). */
+  private markListenersOfWaypoint(key: string | undefined): void {
+    for (const [source, wp] of this.serviceWaypoints) {
+      if (wp !== undefined && (key === undefined || wp === key)) this.markDirty(`l7${source}`);
+    }
+  }
+
+  /** A VirtualService/DestinationRule changed: services of that namespace, and those bound to its waypoints. */
+  private markListenersInNamespace(ns: string): void {
+    for (const svc of this.inputs.services.byIndex('namespace', ns))
+      this.markDirty(`l7svc:${objectKey(svc)}`);
+    for (const se of this.inputs.serviceEntries.byIndex('namespace', ns))
+      this.markDirty(`l7se:${objectKey(se)}`);
+    for (const [source, wp] of this.serviceWaypoints) {
+      if (wp?.startsWith(`${ns}/`)) this.markDirty(`l7${source}`);
+    }
+  }
+
+  private markListenersTargetedBy(obj: KubeObject): void {
+    const ns = obj.metadata.namespace ?? '';
+    const refs = rawTargetRefs(obj);
+    const spec = asRecord(obj.spec);
+    if (
+      refs.length === 0 &&
+      ((spec?.targetRef ?? null) !== null || (spec?.targetRefs ?? null) !== null)
+    ) {
+      this.markListenersInNamespace(ns);
+      return;
+    }
+    for (const ref of refs) {
+      if (ref.kind === 'Service') this.markDirty(`l7svc:${ns}/${ref.name}`);
+      else if (ref.kind === 'ServiceEntry') this.markDirty(`l7se:${ns}/${ref.name}`);
+      else if (ref.kind === 'Gateway') this.markListenersOfWaypoint(`${ns}/${ref.name}`);
+      else if (ref.kind === 'GatewayClass' && ref.name === WAYPOINT_GATEWAY_CLASS)
+        this.markListenersOfWaypoint(undefined);
+    }
   }
 
   private translate(obj: KubeObject): PolicyTranslation {
@@ -565,6 +658,60 @@ export class AmbientIndex {
         });
         return;
       }
+      case 'l7svc': {
+        const svc = this.ctx.service(key);
+        const binding = svc ? bindService(svc.metadata, this.ctx) : {};
+        if (!svc || !binding.waypoint) {
+          this.setListeners(source, [], undefined);
+          return;
+        }
+        const ns = svc.metadata.namespace ?? '';
+        const target: L7Target = {
+          kind: 'Service',
+          namespace: ns,
+          name: svc.metadata.name ?? '',
+          hostname: serviceHostname(svc.metadata.name ?? '', ns, this.config.domainSuffix),
+          ports: (svc.spec?.ports ?? []).map((p) => ({
+            port: p.port,
+            name: p.name ?? '',
+            protocol: kubePortProtocol(p.port, p.name, p.protocol, p.appProtocol),
+          })),
+          waypointKey: binding.waypoint.key,
+          ...(svc.spec?.selector && { selector: svc.spec.selector }),
+        };
+        this.setListeners(source, this.compileL7(target), binding.waypoint.key);
+        return;
+      }
+      case 'l7se': {
+        const se = this.ctx.serviceEntry(key);
+        const binding = se ? bindService(se.metadata, this.ctx) : {};
+        if (!se || !binding.waypoint) {
+          this.setListeners(source, [], undefined);
+          return;
+        }
+        const ns = se.metadata.namespace ?? '';
+        const ports = serviceEntryPorts(se, this.ctx).map((p) => ({
+          port: p.number,
+          name: p.name,
+          protocol: parseProtocolName(p.protocol),
+        }));
+        const hosts = (
+          Array.isArray(asRecord(se.spec)?.hosts) ? (asRecord(se.spec)?.hosts as unknown[]) : []
+        ).filter((h): h is string => typeof h === 'string');
+        const waypointKey = binding.waypoint.key;
+        const outputs = hosts.flatMap((hostname) =>
+          this.compileL7({
+            kind: 'ServiceEntry',
+            namespace: ns,
+            name: se.metadata.name ?? '',
+            hostname,
+            ports,
+            waypointKey,
+          }),
+        );
+        this.setListeners(source, outputs, waypointKey);
+        return;
+      }
       case PA_SOURCE: {
         const all: PeerAuthn[] = [];
         for (const obj of i.peerAuthentications.list()) {
@@ -584,6 +731,71 @@ export class AmbientIndex {
         return;
       }
     }
+  }
+
+  private compileL7(target: L7Target): Output<waypoint.WaypointListener>[] {
+    const i = this.inputs;
+    const waypointNs = target.waypointKey.split('/')[0] ?? '';
+    const namespaces = [...new Set([target.namespace, waypointNs])];
+    const policies: WaypointPolicyInput[] = [];
+    for (const raw of i.authorizationPolicies.list()) {
+      const spec = asRecord(raw.spec);
+      if ((spec?.targetRef ?? null) === null && (spec?.targetRefs ?? null) === null) continue;
+      const t = this.translations.get(objectKey(raw));
+      policies.push({ raw, ...(t?.parsed && { parsed: t.parsed }) });
+    }
+    const lookup: L7Lookup = {
+      domainSuffix: this.config.domainSuffix,
+      clusterId: this.config.clusterId,
+      rootNamespace: this.config.rootNamespace,
+      service: (k) => this.ctx.service(k),
+      podUids: (ns, selector, labels) =>
+        i.pods
+          .byIndex('namespace', ns)
+          .filter((p) => {
+            const l = p.metadata.labels ?? {};
+            const phase = p.status?.phase;
+            return (
+              (p.status?.podIP ?? '') !== '' &&
+              phase !== 'Succeeded' &&
+              phase !== 'Failed' &&
+              Object.entries(selector).every(([k, v]) => l[k] === v) &&
+              Object.entries(labels).every(([k, v]) => l[k] === v)
+            );
+          })
+          .map((p) => podUid(this.config.clusterId, ns, p.metadata.name ?? ''))
+          .sort(),
+      destinationRules: (ns) => i.destinationRules.byIndex('namespace', ns),
+      warn: (object, message) => {
+        this.warn(object, message);
+      },
+    };
+    return compileListeners(
+      target,
+      {
+        httpRoutes: i.httpRoutes.byIndex('namespace', target.namespace),
+        virtualServices: namespaces.flatMap((ns) => i.virtualServices.byIndex('namespace', ns)),
+        policies,
+      },
+      lookup,
+    ).map((c) => ({ name: c.name, message: c.listener, aliases: [] }));
+  }
+
+  private setListeners(
+    source: string,
+    outputs: Output<waypoint.WaypointListener>[],
+    waypointKey: string | undefined,
+  ): void {
+    const before = this.listenerNamesBySource.get(source) ?? [];
+    this.listeners.setSource(source, outputs);
+    for (const name of before) if (!this.listeners.get(name)) this.listenerWaypoints.delete(name);
+    for (const o of outputs) if (waypointKey) this.listenerWaypoints.set(o.name, waypointKey);
+    if (outputs.length > 0)
+      this.listenerNamesBySource.set(
+        source,
+        outputs.map((o) => o.name),
+      );
+    else this.listenerNamesBySource.delete(source);
   }
 
   private setStatus(source: string, desired: DesiredStatus | undefined): void {

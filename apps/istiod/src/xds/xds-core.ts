@@ -19,8 +19,6 @@ export interface XdsCoreOptions {
   readonly inputs: IndexInputs;
   readonly logger: Logger;
   readonly debounceMs: number;
-  /** The waypoint a listener resource belongs to (from the L7 compiler). */
-  readonly listenerWaypoint?: (name: string) => string | undefined;
   readonly onEvent?: (event: XdsServerEvent) => void;
   readonly onResourcesChanged?: (typeUrl: string, names: readonly string[]) => void;
 }
@@ -49,7 +47,7 @@ export class XdsCore {
         addressName: (n) =>
           this.store.get(ADDRESS_TYPE_URL, n)?.name ??
           this.store.getByAlias(ADDRESS_TYPE_URL, n)?.name,
-        listenerWaypoint: (name) => options.listenerWaypoint?.(name),
+        listenerWaypoint: (name) => index.listenerWaypoint(name),
         waypointOf: (node) => {
           const pod = proxyPod(node);
           if (!pod) return undefined;

@@ -5,8 +5,10 @@ import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import {
   ADDRESS_TYPE_URL,
   AUTHORIZATION_TYPE_URL,
+  WAYPOINT_LISTENER_TYPE_URL,
   packAny,
   security,
+  waypoint,
   workload,
   type ResourceStore,
 } from '@ambient-ts/xds-types';
@@ -15,6 +17,7 @@ import type { TableChange } from '../ambient/output-table.js';
 export interface PublishableChange {
   readonly addresses: TableChange<workload.Address>;
   readonly authorizations: TableChange<security.Authorization>;
+  readonly listeners: TableChange<waypoint.WaypointListener>;
 }
 
 export class XdsPublisher {
@@ -26,6 +29,7 @@ export class XdsPublisher {
   apply(change: PublishableChange): void {
     this.applyType(ADDRESS_TYPE_URL, workload.AddressSchema, change.addresses);
     this.applyType(AUTHORIZATION_TYPE_URL, security.AuthorizationSchema, change.authorizations);
+    this.applyType(WAYPOINT_LISTENER_TYPE_URL, waypoint.WaypointListenerSchema, change.listeners);
   }
 
   applyType<Desc extends DescMessage>(
