@@ -4,8 +4,7 @@
 // working until the deadline), and a fresh process re-enrolling pods from the
 // ZDS replay.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,75 +12,23 @@ import { dial, echoServer, exchange, outcome, type EchoServer } from './harness/
 import { labUnavailable } from './harness/lab.js';
 import { Mesh, until, type MeshPod } from './harness/mesh.js';
 import { TestZdsServer } from './harness/zds-server.js';
+import { startZtunnelProcess, type ZtunnelProcess } from './harness/ztunnel-process.js';
 
-const APP_DIR = path.resolve(import.meta.dirname, '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => {
-        resolve(port);
-      });
-    });
+async function startProcess(mesh: Mesh, zdsPath: string): Promise<ZtunnelProcess> {
+  return startZtunnelProcess({
+    ...mesh.cp.env(),
+    NODE_NAME: 'node1',
+    POD_NAME: 'ztunnel-abc',
+    POD_NAMESPACE: 'istio-system',
+    INPOD_UDS: zdsPath,
+    LOG_FORMAT: 'plain',
+    CONNECTION_TERMINATION_DEADLINE: '3s',
+    ISTIO_META_DNS_CAPTURE: 'false',
   });
 }
 
-interface ZtunnelProcess {
-  readonly child: ChildProcess;
-  readonly stdout: string[];
-  readonly readiness: number;
-  readonly exited: Promise<number | null>;
-}
-
-async function startProcess(mesh: Mesh, zdsPath: string): Promise<ZtunnelProcess> {
-  const [admin, stats, readiness] = [await freePort(), await freePort(), await freePort()];
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@ambient-ts/source', '--import', 'tsx', 'src/main.ts'],
-    {
-      cwd: APP_DIR,
-      env: {
-        PATH: process.env.PATH,
-        ...mesh.cp.env(),
-        NODE_NAME: 'node1',
-        POD_NAME: 'ztunnel-abc',
-        POD_NAMESPACE: 'istio-system',
-        INPOD_UDS: zdsPath,
-        ADMIN_ADDR: `127.0.0.1:${admin}`,
-        STATS_ADDR: `127.0.0.1:${stats}`,
-        READINESS_ADDR: `127.0.0.1:${readiness}`,
-        LOG_FORMAT: 'plain',
-        CONNECTION_TERMINATION_DEADLINE: '3s',
-        ISTIO_META_DNS_CAPTURE: 'false',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const stdout: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    let partial = '';
-    stream?.setEncoding('utf8').on('data', (d: string) => {
-      const lines = (partial + d).split('\n');
-      partial = lines.pop() ?? '';
-      stdout.push(...lines.filter(Boolean));
-    });
-  }
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
-      resolve(code);
-    }),
-  );
-  return { child, stdout, readiness, exited };
-}
-
-async function readiness(p: ZtunnelProcess): Promise<{ status: number; body: string } | undefined> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${p.readiness}/healthz/ready`);
-    return { status: res.status, body: await res.text() };
-  } catch {
-    return undefined; // not listening yet
-  }
+function readiness(p: ZtunnelProcess) {
+  return p.readiness();
 }
 
 function greeted(s: Socket): Promise<string> {
@@ -150,15 +97,15 @@ describe.skipIf(labUnavailable !== undefined)(
         30_000,
       );
       await until(
-        () => p.stdout.some((l) => l.includes('certificate issued') && l.includes('sa/server')),
+        () => p.lines.some((l) => l.includes('certificate issued') && l.includes('sa/server')),
         'the server certificate',
       );
       const r = await exchange(client.netns, server.ip, 8080, Buffer.from('through the process'));
       expect(r.echoed.toString()).toBe('through the process');
       const outbound = (l: string) =>
         l.includes('\taccess\tconnection complete\t') && l.includes('direction="outbound"');
-      await until(() => p.stdout.some(outbound), 'the outbound access line', 10_000);
-      const line = p.stdout.find(outbound)!;
+      await until(() => p.lines.some(outbound), 'the outbound access line', 10_000);
+      const line = p.lines.find(outbound)!;
       expect(line).toMatch(
         new RegExp(
           `^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z\\tinfo\\taccess\\tconnection complete\\tsrc\\.addr=${client.ip.replaceAll('.', '\\.')}:\\d+ src\\.workload="client" `,
@@ -179,7 +126,7 @@ describe.skipIf(labUnavailable !== undefined)(
       );
       for (const sa of ['sa/client', 'sa/server']) {
         await until(
-          () => p.stdout.some((l) => l.includes('certificate issued') && l.includes(sa)),
+          () => p.lines.some((l) => l.includes('certificate issued') && l.includes(sa)),
           sa,
         );
       }
@@ -187,7 +134,7 @@ describe.skipIf(labUnavailable !== undefined)(
       expect(await greeted(s)).toBe('server\n');
       const ended = outcome(s);
       p.child.kill('SIGTERM');
-      await until(() => p.stdout.some((l) => l.includes('shutting down')), 'the drain to start');
+      await until(() => p.lines.some((l) => l.includes('shutting down')), 'the drain to start');
       // Open connection still works during the drain.
       const echoed = await new Promise<string>((resolve) => {
         s.once('data', (d: Buffer) => {
@@ -213,11 +160,11 @@ describe.skipIf(labUnavailable !== undefined)(
         30_000,
       );
       await until(
-        () => p.stdout.filter((l) => l.includes('pod received, starting proxy')).length === 2,
+        () => p.lines.filter((l) => l.includes('pod received, starting proxy')).length === 2,
         'both pods',
       );
       await until(
-        () => p.stdout.some((l) => l.includes('certificate issued') && l.includes('sa/server')),
+        () => p.lines.some((l) => l.includes('certificate issued') && l.includes('sa/server')),
         'the server certificate',
       );
       const r = await exchange(client.netns, server.ip, 8080, Buffer.from('after restart'));
