@@ -3,5 +3,6 @@
 
 import type { Suite } from '../suite.js';
 import { hboneDataPath } from './hbone/suite.js';
+import { ztunnelEndToEnd } from './ztunnel.js';
 
-export const suites: readonly Suite[] = [hboneDataPath];
+export const suites: readonly Suite[] = [hboneDataPath, ztunnelEndToEnd];
