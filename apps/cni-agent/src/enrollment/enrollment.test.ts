@@ -169,6 +169,27 @@ describe('enrolling a pod', () => {
     expect(h.enrollment.stateOf(U1)).toBe('enabled');
   });
 
+  it('a retried sandbox with a new IP takes the old IP out of the probe set', async () => {
+    const h = harness({ ztunnel: 'down' });
+    await expect(
+      h.enrollment.add(pod(), { kind: 'cni', netnsPath: '/run/netns/a', ips: ['10.244.1.6'] }),
+    ).rejects.toBeInstanceOf(NoZtunnelConnectionError);
+    await h.enrollment.retryPending().catch(() => undefined);
+    h.setZtunnel('up');
+    await h.enrollment.retryPending();
+    expect(h.steps).toContain('probes+ 10.244.1.6');
+    h.steps.length = 0;
+    await h.enrollment.add(pod(), { kind: 'cni', netnsPath: '/run/netns/b', ips: ['10.244.1.9'] });
+    expect(h.steps).toEqual([
+      'open /run/netns/b',
+      'rules /fd/101 dns=true bypass=false',
+      'probes- 10.244.1.6',
+      'zds add u1 fd=101',
+      'probes+ 10.244.1.9',
+      'annotate bookinfo/reviews-v1 enabled',
+    ]);
+  });
+
   it('a NACK leaves the pod pending too', async () => {
     const h = harness({ ztunnel: 'nack' });
     await expect(h.enrollment.add(pod(), { kind: 'running' })).rejects.toBeInstanceOf(

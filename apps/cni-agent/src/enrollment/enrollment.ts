@@ -220,6 +220,9 @@ export class Enrollment {
         name: pod.metadata?.name ?? '',
         ips: source.kind === 'cni' ? source.ips : podIps(pod),
       };
+      // A new sandbox of the same pod (a retried CNI ADD) may have new IPs: stale ones leave the probe set.
+      const staleIps = (current?.ips ?? []).filter((ip) => !entry.ips.includes(ip));
+      if (staleIps.length > 0) await this.#deps.hostProbes?.remove(staleIps);
       this.#pods.set(uid, entry);
       this.#reportCount();
       handedOver = true; // the ZDS server owns the fd from here on
