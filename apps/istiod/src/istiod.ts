@@ -17,6 +17,7 @@ import { RootCertPublisher } from './ca/root-cert-publisher.js';
 import { istiodDnsNames } from './ca/serving-cert.js';
 import type { IstiodConfig } from './config.js';
 import { MonitoringServer, syncz } from './debug/monitoring-server.js';
+import { WaypointDeploymentController } from './gateway/deployment-controller.js';
 import { saNodeKey } from './ambient/inputs.js';
 import { createInformers, type Informers } from './kube/informers.js';
 import type { KubeApi } from './kube/kube-api.js';
@@ -49,6 +50,7 @@ export class Istiod {
   readonly ca: CaController;
   readonly caServer: CaServer;
   readonly statusWriter: StatusWriter | undefined;
+  readonly deploymentController: WaypointDeploymentController | undefined;
   private readonly publisher: RootCertPublisher;
   private readonly loop: IndexLoop;
   private readonly grpc: GrpcServers;
@@ -161,6 +163,27 @@ export class Istiod {
       logger: logger('ca'),
       metrics: this.metrics.ca,
     });
+    this.deploymentController = config.enableDeploymentController
+      ? new WaypointDeploymentController({
+          api,
+          gateways: inputs.gateways,
+          gatewayClasses: inputs.gatewayClasses,
+          services: inputs.services,
+          endpointSlices: inputs.endpointSlices,
+          managedDeployments: this.informers.managedDeployments,
+          managedServiceAccounts: this.informers.managedServiceAccounts,
+          settings: {
+            image: config.waypointImage,
+            istiodNamespace: config.namespace,
+            clusterId: config.clusterId,
+            network: config.network,
+            trustDomain: config.trustDomain,
+            domainSuffix: config.domainSuffix,
+            revision: 'default',
+          },
+          logger: logger('deployment-controller'),
+        })
+      : undefined;
     this.grpc = new GrpcServers({
       plaintext: config.grpcAddr,
       secure: config.secureGrpcAddr,
@@ -204,6 +227,7 @@ export class Istiod {
     const first = this.loop.flushNow();
     this.synced = true;
     if (first) this.statusWriter?.update(this.index.desiredStatuses());
+    this.deploymentController?.start(this.abort.signal);
     log.info(
       { grpc: grpc.plaintext, secureGrpc: grpc.secure, monitoring: monitoringPort },
       'istiod ready: caches synced, serving xDS and the CA',
@@ -216,6 +240,7 @@ export class Istiod {
     this.abort.abort();
     this.loop.close();
     this.statusWriter?.close();
+    this.deploymentController?.close();
     this.publisher.close();
     this.ca.close();
     this.index.close();
