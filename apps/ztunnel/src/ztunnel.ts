@@ -45,6 +45,8 @@ import { xdsNode } from './xds/node.js';
 export const ZTUNNEL_VERSION = '0.1.0';
 const STATE_TASK = 'state manager';
 const PROXY_TASK = 'workload proxy manager';
+/** How often open connections' bytes are pushed into the metrics. */
+const METRICS_FLUSH_MS = 5000;
 
 export interface ZtunnelDeps {
   readonly logs: LogManager;
@@ -116,6 +118,7 @@ export class Ztunnel {
   readonly #endpoints: { admin: HttpEndpoint; stats: HttpEndpoint; readiness: HttpEndpoint };
   readonly #clients: { close(): void }[] = [];
   #closing: Promise<void> | undefined;
+  #flushTimer: NodeJS.Timeout | undefined;
   readonly #proxies = new Map<string, PodProxy>();
 
   constructor(
@@ -284,6 +287,11 @@ export class Ztunnel {
     ]);
     this.xds.start();
     this.zds.start();
+    // Long connections show up in the byte metrics while they run, not only when they end.
+    this.#flushTimer = setInterval(() => {
+      this.connections.flushAll();
+    }, METRICS_FLUSH_MS);
+    this.#flushTimer.unref();
     signal?.addEventListener('abort', () => void this.close(), { once: true });
     return { admin, stats, readiness };
   }
@@ -304,6 +312,7 @@ export class Ztunnel {
   }
 
   async #close(): Promise<void> {
+    clearInterval(this.#flushTimer);
     this.zds.close();
     await this.manager.close();
     await this.xds.close();

@@ -3,7 +3,7 @@
 // against what the apps actually sent and received.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoServer, exchange, type EchoServer } from './harness/apps.js';
+import { dial, echoServer, exchange, outcome, type EchoServer } from './harness/apps.js';
 import { labUnavailable } from './harness/lab.js';
 import { Mesh, sumMetric, until, type MeshPod } from './harness/mesh.js';
 
@@ -173,6 +173,27 @@ describe.skipIf(labUnavailable !== undefined)(
       expect(delta(after1, before1, 'istio_tcp_connections_opened_total', 'source')).toBe(1);
       expect(after2).toContain(`source_principal="${client.identity}"`);
       expect(after2).toMatch(/connection_security_policy="mutual_tls"/);
+    });
+
+    it('counts the bytes of a connection that is still open', async () => {
+      const s = await dial(client.netns, remote.ip, 8080);
+      await new Promise((resolve) => s.once('data', resolve)); // greeting
+      const before = await mesh.metrics('node2');
+      const echoed = new Promise((resolve) => s.once('data', resolve));
+      s.write(Buffer.alloc(4000, 2));
+      await echoed;
+      const filter = { reporter: 'destination', destination_workload: 'server-b' };
+      await until(async () => {
+        mesh.nodes.get('node2')!.ztunnel.connections.flushAll();
+        const m = await mesh.metrics('node2');
+        return (
+          sumMetric(m, 'istio_tcp_received_bytes_total', filter) -
+            sumMetric(before, 'istio_tcp_received_bytes_total', filter) ===
+          4000
+        );
+      }, 'the open connection bytes in the metrics');
+      s.end();
+      await outcome(s);
     });
 
     it('requests one certificate per identity from the CA, impersonating the pod identity', () => {

@@ -25,6 +25,8 @@ export interface TrackedConnection {
   readonly authorization?: InboundAuthorization;
   /** Ends the connection now, telling telemetry why. */
   close(reason: string, flag: '-' | 'DENY'): void;
+  /** Pushes the bytes moved so far into the metrics. */
+  flush?(): void;
 }
 
 export class ConnectionManager {
@@ -54,6 +56,11 @@ export class ConnectionManager {
       closed++;
     }
     return closed;
+  }
+
+  /** Brings every open connection's byte metrics up to date. */
+  flushAll(): void {
+    for (const c of this.#live) c.flush?.();
   }
 
   closeAll(reason: string, podUid?: string): void {

@@ -108,11 +108,13 @@ export async function handleInboundPlaintext(
       closeReason = { reason, flag };
       r.abort(new Error(reason));
     },
+    flush() {
+      result.syncBytes(r.stats.aToB, r.stats.bToA);
+    },
   });
   const stats = await r.done;
   untrack();
-  result.addRequestBytes(stats.aToB);
-  result.addResponseBytes(stats.bToA);
+  result.syncBytes(stats.aToB, stats.bToA);
   if (closeReason) result.record(closeReason.reason, closeReason.flag);
   else result.record(stats.error);
 }

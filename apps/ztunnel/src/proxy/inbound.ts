@@ -166,6 +166,10 @@ export function createInboundServer(
           dstIp: a.localIp,
           port: a.port,
         },
+        flush() {
+          // What went to the app is the request direction; what came back, the response.
+          a.result.syncBytes(upstream.bytesWritten, upstream.bytesRead);
+        },
         close(reason, flag) {
           a.closeReason = { reason, flag };
           // With an error the tunnel is reset (not half-closed), so the client sees it end too.
@@ -190,8 +194,7 @@ export function createInboundServer(
       const a = admitted.get(record.request);
       if (!a) return;
       a.untrack?.();
-      a.result.addRequestBytes(record.bytesFromClient);
-      a.result.addResponseBytes(record.bytesToClient);
+      a.result.syncBytes(record.bytesFromClient, record.bytesToClient);
       if (a.closeReason) a.result.record(a.closeReason.reason, a.closeReason.flag);
       else a.result.record(record.error);
     },

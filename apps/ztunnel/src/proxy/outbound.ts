@@ -228,10 +228,12 @@ async function relayAndRecord(
       closeReason = reason;
       r.abort(new Error(reason));
     },
+    flush() {
+      result.syncBytes(r.stats.aToB, r.stats.bToA);
+    },
   });
   const stats = await r.done;
   untrack();
-  result.addRequestBytes(stats.aToB);
-  result.addResponseBytes(stats.bToA);
+  result.syncBytes(stats.aToB, stats.bToA);
   result.record(closeReason ?? stats.error);
 }

@@ -65,6 +65,15 @@ export class ConnectionResult {
     this.metrics.sentBytes.inc(trafficLabels(this.facts), n);
   }
 
+  /**
+   * Brings the byte counters up to the connection's running totals, so the
+   * metrics move while a long connection is still open. Totals never go back.
+   */
+  syncBytes(requestTotal: number, responseTotal: number): void {
+    this.addRequestBytes(requestTotal - this.#requestBytes);
+    this.addResponseBytes(responseTotal - this.#responseBytes);
+  }
+
   /** Records the end once: closed counter with `flag`, and the access log line. */
   record(error?: Error | string, flag: ResponseFlag = '-'): void {
     if (this.#recorded) return;
