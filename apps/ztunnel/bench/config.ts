@@ -13,6 +13,8 @@ export interface BenchConfig {
   readonly messageBytes: number;
   /** Print JSON (for tools/bench) instead of a table. */
   readonly json: boolean;
+  /** Run the ztunnels from dist/ (BENCH_ZTUNNEL_DIST=1; build first) instead of the sources via tsx. */
+  readonly fromDist: boolean;
 }
 
 function num(name: string, dflt: number): number {
@@ -30,5 +32,6 @@ export function loadBenchConfig(argv: readonly string[]): BenchConfig {
     connections: num('BENCH_CONNECTIONS', 8),
     messageBytes: num('BENCH_MESSAGE_BYTES', 1024),
     json: argv.includes('--json'),
+    fromDist: process.env.BENCH_ZTUNNEL_DIST === '1',
   };
 }

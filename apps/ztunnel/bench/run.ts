@@ -194,14 +194,17 @@ export async function runBench(log: (l: string) => void): Promise<BenchResult> {
         }
       }
       procs.push(
-        await startZtunnelProcess({
-          ...mesh.cp.env(),
-          NODE_NAME: node,
-          POD_NAME: `ztunnel-${node}`,
-          POD_NAMESPACE: 'istio-system',
-          INPOD_UDS: zds.path,
-          ISTIO_META_DNS_CAPTURE: 'false',
-        }),
+        await startZtunnelProcess(
+          {
+            ...mesh.cp.env(),
+            NODE_NAME: node,
+            POD_NAME: `ztunnel-${node}`,
+            POD_NAMESPACE: 'istio-system',
+            INPOD_UDS: zds.path,
+            ISTIO_META_DNS_CAPTURE: 'false',
+          },
+          cfg.fromDist ? 'dist' : 'source',
+        ),
       );
     }
     for (const p of procs)

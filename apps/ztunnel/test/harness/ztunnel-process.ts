@@ -29,24 +29,32 @@ export interface ZtunnelProcess {
   readiness(): Promise<{ status: number; body: string } | undefined>;
 }
 
-export async function startZtunnelProcess(env: Record<string, string>): Promise<ZtunnelProcess> {
+/**
+ * Starts a ztunnel process. `entry` "source" runs src/main.ts through tsx;
+ * "dist" runs the build (`nx run @ambient-ts/ztunnel:build` first), which is
+ * what a deployment runs and what resource figures should be taken from.
+ */
+export async function startZtunnelProcess(
+  env: Record<string, string>,
+  entry: 'source' | 'dist' = 'source',
+): Promise<ZtunnelProcess> {
   const [admin, stats, readiness] = [await freePort(), await freePort(), await freePort()];
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@ambient-ts/source', '--import', 'tsx', 'src/main.ts'],
-    {
-      cwd: APP_DIR,
-      env: {
-        // Only what we pass: the child must not inherit this process's environment.
-        PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-        ADMIN_ADDR: `127.0.0.1:${admin}`,
-        STATS_ADDR: `127.0.0.1:${stats}`,
-        READINESS_ADDR: `127.0.0.1:${readiness}`,
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const args =
+    entry === 'dist'
+      ? ['dist/main.js']
+      : ['--conditions=@ambient-ts/source', '--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, args, {
+    cwd: APP_DIR,
+    env: {
+      // Only what we pass: the child must not inherit this process's environment.
+      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      ADMIN_ADDR: `127.0.0.1:${admin}`,
+      STATS_ADDR: `127.0.0.1:${stats}`,
+      READINESS_ADDR: `127.0.0.1:${readiness}`,
+      ...env,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     let partial = '';
