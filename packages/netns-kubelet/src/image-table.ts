@@ -20,6 +20,12 @@ export interface ImageTable {
   readonly entries: readonly ImageEntry[];
   /** Registry prefix → canonical prefix, both without tags. */
   readonly mirrors: Readonly<Record<string, string>>;
+  /**
+   * The node directories our "images" are made of (the repository checkout, the Kubernetes
+   * binaries). A container must still see them when a volume is mounted over a parent, e.g.
+   * an emptyDir at /tmp over a checkout under /tmp.
+   */
+  readonly roots: readonly string[];
 }
 
 export interface Placeholders {
@@ -36,6 +42,8 @@ export interface ResolvedImage {
   readonly entry: ImageEntry;
   /** A stable id derived from the table entry (reported as status.containerStatuses[].imageID). */
   readonly imageID: string;
+  /** See ImageTable.roots. */
+  readonly roots: readonly string[];
 }
 
 const DEFAULT_REGISTRY = 'docker.io';
@@ -97,7 +105,12 @@ export function resolveImage(
 ): ResolvedImage {
   const entry = findImage(table, image);
   if (!entry) throw new ImageNotFoundError(image, table.path);
-  return { image, entry, imageID: `${canonicalRepository(image)}@sha256:${digest(entry)}` };
+  return {
+    image,
+    entry,
+    imageID: `${canonicalRepository(image)}@sha256:${digest(entry)}`,
+    roots: table.roots,
+  };
 }
 
 function substitute(s: string, p: Placeholders): string {
@@ -155,5 +168,5 @@ export function parseImageTable(json: unknown, tablePath: string, p: Placeholder
     if (prev !== undefined) bad(`"${e.repository}" and "${prev}" name the same image`);
     seen.set(k, e.repository);
   }
-  return { path: tablePath, entries, mirrors };
+  return { path: tablePath, entries, mirrors, roots: [p.repo, p.kubeBinaries] };
 }

@@ -130,6 +130,23 @@ describe('mountScript', () => {
     expect(s).not.toContain('src-0');
   });
 
+  it('binds a preserved checkout back over an emptyDir at /tmp that would hide it, and leaves uncovered ones alone', () => {
+    const s = mountScript({
+      hostname: 'productpage-v1-abc',
+      mounts: [m('/s/vol/tmp', '/tmp')],
+      pathKind: (p) => (p === '/tmp/ci-repo' || p === '/opt/kube' ? 'dir' : kind(p)),
+      scratchDir: '/s/scratch',
+      preserve: ['/tmp/ci-repo', '/opt/kube'],
+    });
+    const stageIt = s.indexOf("mount -n --rbind '/tmp/ci-repo' '/s/scratch/keep-0'");
+    const volume = s.indexOf("mount -n --rbind '/s/vol/tmp' '/tmp'");
+    const back = s.indexOf("mount -n --rbind '/s/scratch/keep-0' '/tmp/ci-repo'");
+    expect(stageIt).toBeGreaterThan(-1);
+    expect(volume).toBeGreaterThan(stageIt);
+    expect(back).toBeGreaterThan(volume);
+    expect(s).not.toContain("'/opt/kube'");
+  });
+
   it('quotes for sh', () => {
     expect(shQuote("it's")).toBe(`'it'\\''s'`);
   });

@@ -23,6 +23,12 @@ export interface MountScriptInputs {
    * when no mount target covers it; otherwise a spare system directory is used.
    */
   readonly scratchDir: string;
+  /**
+   * Node directories that must stay visible at their own path even when a mount target covers
+   * a parent of theirs (the program files of our local "images"). They are bound back on top
+   * of the covering volume, which gets the (empty) mount point directories.
+   */
+  readonly preserve?: readonly string[];
 }
 
 /** Single-quotes a string for sh. */
@@ -104,6 +110,16 @@ export function mountScript(inp: MountScriptInputs): string {
     return staged;
   });
 
+  // Preserved directories hidden by a target are staged the same way and bound back below.
+  const hidden = (inp.preserve ?? []).filter(
+    (p) => inp.pathKind(p) === 'dir' && mounts.some((t) => under(p, t.target)),
+  );
+  const keep = hidden.map((p, i) => {
+    const staged = shQuote(path.posix.join(stage, `keep-${i}`));
+    out.push(`mkdir ${staged}; mount -n --rbind ${shQuote(p)} ${staged}`);
+    return staged;
+  });
+
   /** Directories whose contents live only in this mount namespace (volumes, shadows). */
   const ours: string[] = [];
   let shadows = 0;
@@ -143,6 +159,9 @@ export function mountScript(inp: MountScriptInputs): string {
     ensure(m.target, asFile, m.volume);
     out.push(`mount -n --rbind ${sources[i] ?? shQuote(m.source)} ${shQuote(m.target)}`);
     ours.push(m.target);
+  });
+  hidden.forEach((p, i) => {
+    out.push(`mkdir -p ${shQuote(p)}; mount -n --rbind ${keep[i] ?? ''} ${shQuote(p)}`);
   });
   // Read-only last, so mount points inside a read-only volume could still be created.
   for (const m of mounts)

@@ -736,6 +736,7 @@ export class PodWorker {
       ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
       pathKind,
       scratchDir: path.join(this.dir, 'scratch', `${s.spec.name}-${attempt}`),
+      preserve: s.image?.roots ?? [],
     });
     const argv = containerCommand(this.deps.tools, this.netnsPath, script, spec.argv);
     const logPath = this.logPath(s.spec.name);
