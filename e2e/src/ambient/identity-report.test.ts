@@ -41,4 +41,36 @@ describe('printing the identity evidence', () => {
       ].join('\n'),
     );
   });
+
+  it('pairs the outbound line with the inbound line of the same connection', () => {
+    const out = {
+      ...base,
+      hboneAddr: '10.244.1.20:9080',
+      time: '2026-01-01T00:00:10.000Z',
+      raw: 'OUT',
+    };
+    const inbound = (raw: string, hboneAddr: string, time: string): ZtunnelLine => ({
+      ...base,
+      direction: 'inbound',
+      hboneAddr,
+      time,
+      raw,
+      ztunnelPod: 'ztunnel-b',
+      ztunnelNode: 'node-2',
+    });
+    const report: EdgeReport = {
+      edge: BOOKINFO_EDGES[0]!,
+      expectedSrc: spiffeId('bi', 'bookinfo-productpage'),
+      expectedDst: spiffeId('bi', 'bookinfo-details'),
+      outbound: [out],
+      inbound: [
+        inbound('SAME-EARLY', '10.244.1.20:9080', '2026-01-01T00:00:01.000Z'),
+        inbound('SAME-CLOSE', '10.244.1.20:9080', '2026-01-01T00:00:10.001Z'),
+        inbound('OTHER-POD', '10.244.1.99:9080', '2026-01-01T00:00:10.000Z'),
+      ],
+      problems: [],
+    };
+    const text = formatEdgeReports([report]);
+    expect(text).toContain('  inbound on node-2 (ztunnel-b):\n    SAME-CLOSE');
+  });
 });

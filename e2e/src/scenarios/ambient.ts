@@ -6,7 +6,7 @@
 // Each step is one test; a step whose prerequisite failed is skipped and says so.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it, type TestContext } from 'vitest';
-import { formatDuration, pollUntil, type Progress } from '@ambient-ts/local-cluster';
+import { errorText, formatDuration, pollUntil, type Progress } from '@ambient-ts/local-cluster';
 import type { ClusterDriver } from '../drivers/cluster-driver.js';
 import type { Timings } from '../timings.js';
 import { hostOf } from '../ambient/access-log.js';
@@ -288,7 +288,8 @@ export function ambientScenario(ctx: AmbientScenarioContext, namespace = AMBIENT
           outcomeOf(await callProductpage(d(), namespace, curlPod(), 5)),
         );
         loop.start();
-        let readyAt: number;
+        let readyAt = Number.POSITIVE_INFINITY;
+        let rollout: Error | undefined;
         try {
           await sleep(3000);
           await restartDaemonSet(d(), component.ds);
@@ -297,13 +298,16 @@ export function ambientScenario(ctx: AmbientScenarioContext, namespace = AMBIENT
           await waitDaemonSetRolledOut(d(), component.ds, component.selector, 5 * 60_000);
           readyAt = Date.now();
           await sleep(15_000);
+        } catch (err) {
+          rollout = err instanceof Error ? err : new Error(errorText(err));
         } finally {
           await loop.stop();
         }
         const s = summarizeTraffic(loop.records, readyAt);
         ctx.progress(
-          `${component.label} restart: ${s.total} calls, ${s.failedBeforeReady} failed during the rollout, ${s.okAfterReady} ok and ${s.failedAfterReady.length} failed after Ready`,
+          `${component.label} restart: ${s.total} calls, ${s.failedBeforeReady} failed before it was Ready again, ${s.okAfterReady} ok and ${s.failedAfterReady.length} failed after`,
         );
+        if (rollout) throw rollout;
         expect(s.failedAfterReady.map((r) => r.detail)).toEqual([]);
         expect(s.okAfterReady).toBeGreaterThan(5);
         const now = await waitRedirection(d(), namespace, 'enabled', 30_000);

@@ -46,6 +46,24 @@ describe('readiness predicates', () => {
     );
   });
 
+  it('does not call a stuck rollout available: old pods still serve while the new one is not Ready', () => {
+    const stuck: DeploymentLike = {
+      metadata: { generation: 3 },
+      spec: { replicas: 1 },
+      status: {
+        observedGeneration: 3,
+        replicas: 2,
+        availableReplicas: 1,
+        updatedReplicas: 1,
+        conditions: [cond('Available', 'True')],
+      },
+    };
+    expect(isDeploymentAvailable(stuck)).toBe(false);
+    expect(isDeploymentAvailable({ ...stuck, status: { ...stuck.status, replicas: 1 } })).toBe(
+      true,
+    );
+  });
+
   it('needs a daemonset ready on as many nodes as expected', () => {
     const ds: DaemonSetLike = {
       metadata: { generation: 1 },

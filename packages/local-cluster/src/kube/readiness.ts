@@ -34,6 +34,8 @@ export interface DeploymentLike {
   readonly spec?: { readonly replicas?: number };
   readonly status?: {
     readonly observedGeneration?: number;
+    /** All pods of the Deployment, old ReplicaSets included. */
+    readonly replicas?: number;
     readonly availableReplicas?: number;
     readonly updatedReplicas?: number;
     readonly conditions?: readonly Condition[];
@@ -57,15 +59,21 @@ export function isPodReady(pod: PodLike): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
-/** Available per the Deployment controller, and it has seen the latest spec. */
+/**
+ * Available per the Deployment controller, it has seen the latest spec, and the rollout is
+ * complete as `kubectl rollout status` judges it: no pod of an old ReplicaSet is left (while a
+ * new pod is not Ready the old one keeps "available" and "updated" at the wanted count).
+ */
 export function isDeploymentAvailable(dep: DeploymentLike): boolean {
   const observed = dep.status?.observedGeneration ?? 0;
   const generation = dep.metadata?.generation ?? 0;
   const wanted = dep.spec?.replicas ?? 1;
+  const updated = dep.status?.updatedReplicas ?? 0;
   return (
     observed >= generation &&
     (dep.status?.availableReplicas ?? 0) >= wanted &&
-    (dep.status?.updatedReplicas ?? 0) >= wanted &&
+    updated >= wanted &&
+    (dep.status?.replicas ?? updated) <= updated &&
     (dep.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') ?? false)
   );
 }
