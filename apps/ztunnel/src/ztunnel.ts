@@ -3,9 +3,8 @@
 // telemetry, and the admin/metrics/readiness endpoints. main.ts calls it with
 // the real config; integration tests call it the same way.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { credentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
 import { resolveSettings } from '@ambient-ts/hbone';
 import {
   AggregatedDiscoveryServiceClient,
@@ -24,7 +23,8 @@ import {
 } from './admin/http-servers.js';
 import { configDump } from './admin/config-dump.js';
 import { Readiness } from './admin/readiness.js';
-import type { Config, GrpcEndpoint } from './config.js';
+import type { Config } from './config.js';
+import { channelCredentials, metadataFor } from './grpc-channel.js';
 import { grpcCertificateSource, type CertificateSource } from './identity/ca-client.js';
 import { CertificateManager } from './identity/cert-manager.js';
 import { PodDnsServer } from './dns/dns-proxy.js';
@@ -81,29 +81,6 @@ function tokenReader(t: Config['authToken']): () => string {
       );
     }
   };
-}
-
-function channelCredentials(e: GrpcEndpoint): {
-  creds: ChannelCredentials;
-  options: Record<string, string | number>;
-} {
-  if (!e.tls) return { creds: credentials.createInsecure(), options: {} };
-  let root: Buffer | null = null;
-  if (e.rootCa !== undefined) {
-    root = existsSync(e.rootCa) ? readFileSync(e.rootCa) : Buffer.from(e.rootCa);
-  }
-  return {
-    creds: credentials.createSsl(root),
-    options: e.altHostname ? { 'grpc.ssl_target_name_override': e.altHostname } : {},
-  };
-}
-
-function metadataFor(e: GrpcEndpoint, token: () => string, clusterId: string): Metadata {
-  const md = new Metadata();
-  md.set('authorization', `Bearer ${token()}`);
-  md.set('clusterid', clusterId);
-  for (const [k, v] of Object.entries(e.headers)) md.set(k.toLowerCase(), v);
-  return md;
 }
 
 export class Ztunnel {
