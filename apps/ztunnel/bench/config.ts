@@ -15,6 +15,8 @@ export interface BenchConfig {
   readonly json: boolean;
   /** Run the ztunnels from dist/ (BENCH_ZTUNNEL_DIST=1; build first) instead of the sources via tsx. */
   readonly fromDist: boolean;
+  /** BENCH_PROFILE_DIR: the ztunnels write V8 CPU profiles there (they must exit cleanly, so SIGTERM). */
+  readonly profileDir: string | undefined;
 }
 
 function num(name: string, dflt: number): number {
@@ -33,5 +35,6 @@ export function loadBenchConfig(argv: readonly string[]): BenchConfig {
     messageBytes: num('BENCH_MESSAGE_BYTES', 1024),
     json: argv.includes('--json'),
     fromDist: process.env.BENCH_ZTUNNEL_DIST === '1',
+    profileDir: process.env.BENCH_PROFILE_DIR || undefined,
   };
 }

@@ -204,6 +204,7 @@ export async function runBench(log: (l: string) => void): Promise<BenchResult> {
             ISTIO_META_DNS_CAPTURE: 'false',
           },
           cfg.fromDist ? 'dist' : 'source',
+          cfg.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${cfg.profileDir}`] : [],
         ),
       );
     }
@@ -257,7 +258,8 @@ export async function runBench(log: (l: string) => void): Promise<BenchResult> {
     return { config: cfg, paths: results };
   } finally {
     relay?.kill('SIGKILL');
-    for (const p of procs) p.child.kill('SIGKILL');
+    for (const p of procs) p.child.kill(cfg.profileDir ? 'SIGTERM' : 'SIGKILL');
+    if (cfg.profileDir) await Promise.all(procs.map((p) => p.exited));
     for (const s of servers) s.close();
     for (const z of zdsServers) z.close();
     await mesh.close();

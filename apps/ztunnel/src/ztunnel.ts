@@ -183,6 +183,7 @@ export class Ztunnel {
               sockets: ctx.sockets,
               upstreams: config.dnsUpstreams,
               clusterDomain: config.clusterDomain,
+              reusePort: config.inpodPortReuse,
               log: dnsLog,
             })
         : undefined);

@@ -160,3 +160,67 @@ describe.skipIf(labUnavailable !== undefined)(
     });
   },
 );
+
+describe.skipIf(labUnavailable !== undefined)(
+  `rolling upgrade${labUnavailable ? ` (skipped: ${labUnavailable})` : ''}`,
+  () => {
+    let mesh: Mesh;
+    let client: MeshPod;
+    let server: MeshPod;
+    let echo: EchoServer;
+
+    beforeAll(async () => {
+      mesh = await Mesh.create();
+      try {
+        await mesh.ztunnel('node1');
+        client = await mesh.pod('node1', 'client');
+        server = await mesh.pod('node1', 'server');
+        echo = echoServer(server.netns, 'server', 8080);
+        await mesh.synced();
+        await mesh.ready();
+        for (const p of [client, server]) await mesh.serving(p);
+      } catch (err) {
+        await mesh.close();
+        throw err;
+      }
+    });
+    afterAll(async () => {
+      await echo?.close();
+      await mesh?.close();
+    });
+
+    it('keeps new connections working while a new ztunnel takes over the pods (SO_REUSEPORT) and the old one drains', async () => {
+      const old = mesh.nodes.get('node1')!;
+      const next = await mesh.upgrade('node1');
+      await next.zds.whenSynced();
+      // Every pod listener, DNS included, shares its port with the old ztunnel's.
+      expect(next.zds.acks).toEqual(['', '', '']);
+      await until(
+        () => next.ztunnel.proxy(server.podUid)?.hboneServing === true,
+        'the new ztunnel to serve',
+      );
+      await until(
+        () => next.ztunnel.proxy(client.podUid)?.hboneServing === true,
+        'the new ztunnel to serve the client',
+      );
+      const long = await dial(client.netns, server.ip, 8080);
+      expect(await greeted(long)).toBe('server\n');
+      const draining = old.ztunnel.close();
+      let ok = 0;
+      for (let i = 0; i < 20; i++) {
+        const r = await exchange(client.netns, server.ip, 8080, Buffer.from(`call ${i}`));
+        if (r.echoed.toString() === `call ${i}`) ok++;
+      }
+      expect(ok).toBe(20);
+      await draining;
+      const after = await exchange(
+        client.netns,
+        server.ip,
+        8080,
+        Buffer.from('after the old one left'),
+      );
+      expect(after.echoed.toString()).toBe('after the old one left');
+      long.destroy();
+    });
+  },
+);

@@ -7,6 +7,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import dnsPacket, { type Packet } from 'dns-packet';
+import { closeFd } from '@ambient-ts/linux-sockets';
 import type { PodContext } from '../proxy/context.js';
 import type { PodSockets } from '../proxy/sockets.js';
 import type { ProxyState } from '../state/store.js';
@@ -22,6 +23,8 @@ export interface DnsProxyOptions {
   /** Resolvers to forward to, `ip` or `ip:port` (ztunnel's own resolv.conf). */
   readonly upstreams: readonly string[];
   readonly clusterDomain: string;
+  /** SO_REUSEPORT, as on every in-pod listener, so a new ztunnel can bind before the old one leaves. */
+  readonly reusePort: boolean;
   readonly log: Logger;
   readonly random?: () => number;
 }
@@ -44,11 +47,19 @@ export class PodDnsServer {
     const udpFd = this.o.sockets.bindUdp(this.pod.netns, {
       host: '127.0.0.1',
       port: DNS_PROXY_PORT,
+      reusePort: this.o.reusePort,
     });
-    const tcpFd = this.o.sockets.listenTcp(this.pod.netns, {
-      host: '127.0.0.1',
-      port: DNS_PROXY_PORT,
-    });
+    let tcpFd: number;
+    try {
+      tcpFd = this.o.sockets.listenTcp(this.pod.netns, {
+        host: '127.0.0.1',
+        port: DNS_PROXY_PORT,
+        reusePort: this.o.reusePort,
+      });
+    } catch (err) {
+      closeFd(udpFd);
+      throw err;
+    }
     const udp = createSocket('udp4');
     udp.bind({ fd: udpFd });
     udp.on('message', (msg, rinfo) => {

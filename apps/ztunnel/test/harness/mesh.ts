@@ -135,6 +135,45 @@ export class Mesh {
     return n;
   }
 
+  /**
+   * A second ztunnel for `node` (a rolling upgrade): its own ZDS server replays
+   * the node's captured pods to it, so both ztunnels bind the pods' ports
+   * (SO_REUSEPORT) until the old one is closed. Not registered in `nodes`.
+   */
+  async upgrade(node: string, generation = 2): Promise<MeshNode> {
+    const zds = new TestZdsServer(path.join(this.cp.dir, `${node}-ztunnel-${generation}.sock`));
+    for (const p of this.pods.values()) {
+      if (!p.captured || p.lab.node.name !== node) continue;
+      void zds.add({
+        uid: p.podUid,
+        name: p.name,
+        namespace: p.namespace,
+        serviceAccount: p.serviceAccount,
+        netnsPath: p.lab.path,
+      });
+    }
+    const logs = new LogCapture();
+    const config = loadConfig({
+      ...this.cp.env(),
+      NODE_NAME: node,
+      POD_NAME: `ztunnel-${node}-${generation}`,
+      POD_NAMESPACE: 'istio-system',
+      INPOD_UDS: zds.path,
+      ADMIN_ADDR: '127.0.0.1:0',
+      STATS_ADDR: '127.0.0.1:0',
+      READINESS_ADDR: '127.0.0.1:0',
+      CONNECTION_TERMINATION_DEADLINE: '2s',
+    });
+    const ztunnel = new Ztunnel(config, {
+      logs: new LogManager({ format: 'json', directives: config.logLevel, destination: logs }),
+    });
+    const addresses = await ztunnel.start();
+    this.#extra.push({ ztunnel, zds });
+    return { name: node, ztunnel, zds, logs, addresses };
+  }
+
+  readonly #extra: { ztunnel: Ztunnel; zds: TestZdsServer }[] = [];
+
   async pod(node: string, name: string, o: PodOptions = {}): Promise<MeshPod> {
     const namespace = o.namespace ?? 'default';
     const serviceAccount = o.serviceAccount ?? name;
@@ -246,7 +285,7 @@ export class Mesh {
   }
 
   async close(): Promise<void> {
-    for (const n of this.nodes.values()) {
+    for (const n of [...this.nodes.values(), ...this.#extra]) {
       await n.ztunnel.close();
       n.zds.close();
     }

@@ -37,12 +37,16 @@ export interface ZtunnelProcess {
 export async function startZtunnelProcess(
   env: Record<string, string>,
   entry: 'source' | 'dist' = 'source',
+  /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']. */
+  nodeFlags: readonly string[] = [],
 ): Promise<ZtunnelProcess> {
   const [admin, stats, readiness] = [await freePort(), await freePort(), await freePort()];
-  const args =
-    entry === 'dist'
+  const args = [
+    ...nodeFlags,
+    ...(entry === 'dist'
       ? ['dist/main.js']
-      : ['--conditions=@ambient-ts/source', '--import', 'tsx', 'src/main.ts'];
+      : ['--conditions=@ambient-ts/source', '--import', 'tsx', 'src/main.ts']),
+  ];
   const child = spawn(process.execPath, args, {
     cwd: APP_DIR,
     env: {
