@@ -1,10 +1,17 @@
 // Installing the mesh from deploy/ and waiting for it, and rolling its DaemonSets: the steps
 // the ambient scenario and the demo share. Driver-agnostic (Kubernetes API only).
 import { readFile } from 'node:fs/promises';
-import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import {
   formatDuration,
   isDeploymentAvailable,
+  isPodReady,
   parseManifests,
   pollUntil,
   type Progress,
@@ -42,6 +49,40 @@ export interface DaemonSetRollout {
   readonly pods: number;
 }
 
+/**
+ * Why pods are not Ready, for timeout messages: a waiting container's reason and message, or
+ * else the pod's newest Warning event (a failing probe says which port and path).
+ */
+async function unready(core: CoreV1Api, pods: readonly V1Pod[]): Promise<string> {
+  const lines: string[] = [];
+  for (const p of pods.filter((x) => !isPodReady(x))) {
+    const name = p.metadata?.name ?? '?';
+    let why = (p.status?.containerStatuses ?? [])
+      .map((c) => {
+        const w = c.state?.waiting;
+        return w
+          ? `${w.reason ?? 'waiting'}${w.message ? `: ${w.message.slice(0, 300)}` : ''}`
+          : '';
+      })
+      .filter(Boolean)
+      .join('; ');
+    if (!why) {
+      const events = await core
+        .listNamespacedEvent({
+          namespace: p.metadata?.namespace ?? MESH_NAMESPACE,
+          fieldSelector: `involvedObject.name=${name}`,
+        })
+        .catch(() => undefined);
+      const warning = events?.items.filter((e) => e.type === 'Warning').at(-1);
+      why = warning
+        ? `${warning.reason ?? ''}: ${(warning.message ?? '').slice(0, 300)}`
+        : 'not Ready';
+    }
+    lines.push(`${name} on ${p.spec?.nodeName ?? '-'}: ${why}`);
+  }
+  return lines.length > 0 ? `; ${lines.join('; ')}` : '';
+}
+
 /** Rolled out: every node runs exactly one pod of the current template, Ready. */
 export async function waitDaemonSetRolledOut(
   driver: ClusterDriver,
@@ -77,7 +118,7 @@ export async function waitDaemonSetRolledOut(
       return {
         done,
         value: now,
-        detail: `desired ${now.desired}, ready ${now.ready}, updated ${now.updated}, pods ${now.pods}`,
+        detail: `desired ${now.desired}, ready ${now.ready}, updated ${now.updated}, pods ${now.pods}${done ? '' : await unready(core, pods)}`,
       };
     },
     { intervalMs: 1000, hint: `kubectl -n ${namespace} describe pods -l ${selector}` },
@@ -94,6 +135,7 @@ export async function waitMeshReady(
 ): Promise<void> {
   const started = Date.now();
   const apps = driver.kubeConfig().makeApiClient(AppsV1Api);
+  const core = driver.kubeConfig().makeApiClient(CoreV1Api);
   await pollUntil(
     `Deployment ${MESH_NAMESPACE}/${ISTIOD.deployment} available`,
     timeoutMs,
@@ -102,12 +144,24 @@ export async function waitMeshReady(
         name: ISTIOD.deployment,
         namespace: MESH_NAMESPACE,
       });
+      const done = isDeploymentAvailable(dep);
+      const pods = done
+        ? []
+        : (
+            await core.listNamespacedPod({
+              namespace: MESH_NAMESPACE,
+              labelSelector: ISTIOD.selector,
+            })
+          ).items;
       return {
-        done: isDeploymentAvailable(dep),
-        detail: `available ${dep.status?.availableReplicas ?? 0}/${dep.spec?.replicas ?? 1}`,
+        done,
+        detail: `available ${dep.status?.availableReplicas ?? 0}/${dep.spec?.replicas ?? 1}${await unready(core, pods)}`,
       };
     },
-    { intervalMs: 1000, hint: `kubectl -n ${MESH_NAMESPACE} logs deploy/istiod` },
+    {
+      intervalMs: 1000,
+      hint: `kubectl -n ${MESH_NAMESPACE} logs deploy/istiod; kubectl -n ${MESH_NAMESPACE} get events`,
+    },
   );
   progress(`istiod available after ${formatDuration(Date.now() - started)}`);
   const left = (): number => Math.max(10_000, timeoutMs - (Date.now() - started));
