@@ -133,6 +133,19 @@ describe.skipIf(reason !== undefined)(
       expect(table100(ns)).toBe('');
     });
 
+    it('can let queued connections move to another SO_REUSEPORT listener when one closes', async () => {
+      const ns = newNetns();
+      await redirector.apply(ns, { migrateRequestsOnListenerClose: true });
+      const value = execFileSync(
+        'nsenter',
+        [`--net=${ns}`, '--', 'sysctl', '-n', 'net.ipv4.tcp_migrate_req'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(value.trim()).toBe('1');
+    });
+
     it('says which namespace and command failed when the namespace is gone', async () => {
       await expect(redirector.apply(`/var/run/netns/${prefix}-missing`)).rejects.toBeInstanceOf(
         NetnsCommandError,

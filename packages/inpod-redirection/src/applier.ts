@@ -34,6 +34,18 @@ export interface InpodRedirectorOptions {
 
 export type ApplyOutcome = 'created' | 'replaced';
 
+export interface ApplyOptions extends InpodRuleOptions {
+  /**
+   * Sets net.ipv4.tcp_migrate_req=1 in the pod (per netns, Linux ≥ 5.14):
+   * when a listener of a SO_REUSEPORT group closes, the connections queued on
+   * it move to another listener instead of being reset. ztunnel's in-pod
+   * listeners form such a group during a rolling restart, so with this no new
+   * connection is lost when the old ztunnel closes its listeners. Not part of
+   * upstream's rules; off by default.
+   */
+  readonly migrateRequestsOnListenerClose?: boolean;
+}
+
 export class InpodRedirector {
   readonly #runner: NetnsCommandRunner;
   readonly #iptables: string;
@@ -46,7 +58,7 @@ export class InpodRedirector {
   }
 
   /** Installs (or refreshes) the rules and the policy route in the namespace at `netns`. */
-  async apply(netns: string, options: InpodRuleOptions = {}): Promise<ApplyOutcome> {
+  async apply(netns: string, options: ApplyOptions = {}): Promise<ApplyOutcome> {
     let outcome: ApplyOutcome = 'created';
     for (const family of this.#families) {
       const state = await this.inspect(netns, family);
@@ -59,6 +71,19 @@ export class InpodRedirector {
       }
       await this.#restore(netns, family, text);
       await this.#ensureRoute(netns, family);
+    }
+    if (options.migrateRequestsOnListenerClose) {
+      const argv = ['sysctl', '-qw', 'net.ipv4.tcp_migrate_req=1'];
+      const res = await this.#runner.run(netns, argv);
+      if (res.exitCode !== 0) {
+        throw new NetnsCommandError(
+          netns,
+          argv,
+          res.exitCode,
+          res.stderr,
+          'tcp_migrate_req needs Linux 5.14 or later',
+        );
+      }
     }
     return outcome;
   }

@@ -28,7 +28,12 @@ export {
   type PresentJumps,
 } from './rules.js';
 export { parseIptablesSave, isClean, type InpodState } from './iptables-save.js';
-export { InpodRedirector, type ApplyOutcome, type InpodRedirectorOptions } from './applier.js';
+export {
+  InpodRedirector,
+  type ApplyOptions,
+  type ApplyOutcome,
+  type InpodRedirectorOptions,
+} from './applier.js';
 export {
   nsenterRunner,
   type CommandResult,

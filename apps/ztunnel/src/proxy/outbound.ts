@@ -4,7 +4,12 @@
 // TCP from a marked socket in the pod netns. Outbound never enforces policy.
 
 import type { Socket } from 'node:net';
-import { relay, type HboneTunnel } from '@ambient-ts/hbone';
+import {
+  ConnectionLostError,
+  relay,
+  type ConnectRequest,
+  type HboneTunnel,
+} from '@ambient-ts/hbone';
 import { parseSpiffeId } from '@ambient-ts/spiffe';
 import { parseIp, socketAddr, type IpAddr } from '../state/ip.js';
 import { workloadIdentityUri, type Workload } from '../state/model.js';
@@ -119,7 +124,7 @@ async function outboundHbone(
   try {
     const cert = await ctx.certs.get(identity);
     const workloadType = baggageType(local.workloadType);
-    tunnel = await pod.pool.connect({
+    const request: ConnectRequest = {
       source: {
         identity: cert.identity,
         certChainPem: cert.certChainPem,
@@ -146,7 +151,16 @@ async function outboundHbone(
         ...(route.service ? { serviceHost: route.service.hostname } : {}),
       },
       signal: abort.signal,
-    });
+    };
+    try {
+      tunnel = await pod.pool.connect(request);
+    } catch (err) {
+      // The stream never reached the server's app: the HBONE connection went away
+      // (e.g. the peer ztunnel is draining and sent GOAWAY). Safe to try once more
+      // on a fresh connection.
+      if (!(err instanceof ConnectionLostError) || abort.signal.aborted) throw err;
+      tunnel = await pod.pool.connect(request);
+    }
   } catch (err) {
     socket.off('close', onEarlyClose);
     result.record(err as Error, 'CONNECT');

@@ -69,6 +69,8 @@ export interface PodOptions {
   readonly xds?: boolean;
   /** Redirect the pod's DNS to ztunnel (in-pod rules option; default false). */
   readonly dnsCapture?: boolean;
+  /** net.ipv4.tcp_migrate_req=1 in the pod (see InpodRedirector.apply); default false. */
+  readonly migrateRequestsOnListenerClose?: boolean;
 }
 
 export function ipBytes(ip: string): Uint8Array {
@@ -193,7 +195,12 @@ export class Mesh {
       identity: `spiffe://cluster.local/ns/${namespace}/sa/${serviceAccount}`,
     };
     this.pods.set(name, pod);
-    if (captured) await this.redirector.apply(lab.path, { dnsCapture: o.dnsCapture ?? false });
+    if (captured) {
+      await this.redirector.apply(lab.path, {
+        dnsCapture: o.dnsCapture ?? false,
+        migrateRequestsOnListenerClose: o.migrateRequestsOnListenerClose ?? false,
+      });
+    }
     if (o.xds ?? true) this.pushWorkload(pod, o.workload);
     if (captured) {
       const zds = this.nodes.get(node)?.zds;
