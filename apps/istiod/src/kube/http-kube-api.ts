@@ -126,13 +126,26 @@ export class HttpKubeApi implements KubeApi {
           response.destroy();
         }
       });
-      response.on('error', (error) => {
+      const onError = (error: Error): void => {
         if (options.signal?.aborted) resolve();
         else reject(new KubeApiError(0, 'WatchBroken', error.message, 'GET', path));
-      });
-      lines.on('close', () => {
+      };
+      // readline re-emits its input's errors: both need a listener.
+      response.on('error', onError);
+      lines.on('error', onError);
+      const done = (): void => {
+        options.signal?.removeEventListener('abort', stop);
         resolve();
-      });
+      };
+      lines.on('close', done);
+      // A destroyed response emits 'close' but never 'end', so readline would not close.
+      response.on('close', done);
+      // An http.request signal does not end a response already streaming.
+      const stop = (): void => {
+        response.destroy();
+      };
+      if (options.signal?.aborted) stop();
+      else options.signal?.addEventListener('abort', stop, { once: true });
     });
   }
 
