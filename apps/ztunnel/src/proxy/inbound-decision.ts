@@ -4,7 +4,7 @@
 
 import { evaluateL4, type Decision } from '@ambient-ts/policy';
 import type { SpiffeId } from '@ambient-ts/spiffe';
-import { socketAddr, type IpAddr } from '../state/ip.js';
+import type { IpAddr } from '../state/ip.js';
 import { serviceKey, workloadIdentityUri, type Service, type Workload } from '../state/model.js';
 import type { ProxyState } from '../state/store.js';
 import { ILLEGAL_PORTS } from './outbound-route.js';
@@ -193,5 +193,3 @@ export function forwardedHost(header: string | string[] | undefined): string | u
   const m = v ? /(?:^|;)\s*host=("?)([^;",]+)\1/i.exec(v) : null;
   return m?.[2];
 }
-
-export { socketAddr };

@@ -85,7 +85,7 @@ export function planOutbound(input: RouteInput): OutboundRoute {
   const workload = state.workloadByAddress({ network, address: dst.ip });
   if (!workload) return { kind: 'passthrough', target: dst };
   if (workload.waypoint && !isWaypointOf(state, source, workload.waypoint)) {
-    const wp = resolveWaypoint(state, workload.waypoint, source, input.random);
+    const wp = resolveWaypoint(state, workload.waypoint, input.random);
     if (wp.kind === 'refuse') return wp;
     return {
       kind: 'hbone',
@@ -102,7 +102,7 @@ export function planOutbound(input: RouteInput): OutboundRoute {
 function serviceRoute(input: RouteInput, service: Service): OutboundRoute {
   const { state, source, destination: dst, random } = input;
   if (service.waypoint && !isWaypointOf(state, source, service.waypoint)) {
-    const wp = resolveWaypoint(state, service.waypoint, source, random);
+    const wp = resolveWaypoint(state, service.waypoint, random);
     if (wp.kind === 'refuse') return wp;
     return {
       kind: 'hbone',
@@ -252,7 +252,6 @@ function describeGateway(g: GatewayAddress): string {
 export function resolveWaypoint(
   state: ProxyState,
   g: GatewayAddress,
-  source: Workload,
   random: () => number,
 ): ResolvedWaypoint {
   const port = g.hboneMtlsPort || HBONE_PORT;
