@@ -2,6 +2,8 @@
 // istiod's composition root: configuration, the logger, the Kubernetes client
 // and the Istiod wiring; SIGTERM/SIGINT drain it through one AbortSignal.
 
+// @peculiar/x509 (via the CA) needs the reflect polyfill before it loads.
+import 'reflect-metadata';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
