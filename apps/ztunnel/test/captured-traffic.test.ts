@@ -27,6 +27,7 @@ describe.skipIf(labUnavailable !== undefined)(
         servers.push(
           echoServer(local.netns, 'server-a', 8080),
           echoServer(remote.netns, 'server-b', 8080),
+          echoServer(client.netns, 'client-self', 9090),
         );
         await mesh.synced();
         await mesh.ready();
@@ -47,6 +48,17 @@ describe.skipIf(labUnavailable !== undefined)(
       expect(r.server).toBe('server-a');
       expect(r.echoed.equals(payload)).toBe(true);
       expect(servers[0]!.peers.at(-1)).toBe(client.ip);
+    });
+
+    it("leaves a pod's connections to its own IP to the kernel, as the in-pod rules do (lo is accepted)", async () => {
+      const r = await exchange(client.netns, client.ip, 9090, Buffer.from('hairpin'));
+      expect(r.server).toBe('client-self');
+      expect(r.echoed.toString()).toBe('hairpin');
+      const n1 = mesh.nodes.get('node1')!;
+      expect(
+        n1.ztunnel.connections.forPod(client.podUid).filter((c) => c.originalDst.endsWith(':9090')),
+      ).toEqual([]);
+      expect(n1.logs.access().some((l) => String(l['dst.addr']).endsWith(':9090'))).toBe(false);
     });
 
     it('carries a connection to a pod on another node', async () => {
