@@ -204,11 +204,11 @@ export class Istiod {
 
   /** Why istiod is not ready, or undefined when it is. */
   notReadyReason(): string | undefined {
+    if (!this.ca.authority) return 'CA not loaded (see the ca component log)';
     if (!this.synced) {
       const missing = this.informers.unsynced();
       return `caches not synced${missing.length ? ` (${missing.join(', ')})` : ''}`;
     }
-    if (!this.ca.authority) return 'CA not loaded';
     if (!this.serving) return 'gRPC servers not listening';
     return undefined;
   }
