@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dial, echoServer, exchange, outcome, type EchoServer } from './harness/apps.js';
 import { labUnavailable } from './harness/lab.js';
 import { Mesh, until, type MeshPod } from './harness/mesh.js';
+import { TestZdsServer } from './harness/zds-server.js';
 
 /** Writes `text` and resolves with the next chunk the server sends back. */
 function ping(s: Socket, text: string): Promise<string> {
@@ -163,6 +164,44 @@ describe.skipIf(labUnavailable !== undefined)(
       expect(n2.ztunnel.certs.identities()).toContain(server.identity);
       const r = await exchange(client.netns, server.ip, 8080, Buffer.from('others unaffected'));
       expect(r.echoed.toString()).toBe('others unaffected');
+    });
+
+    it('keeps its pods and their connections while the CNI agent restarts, and takes the replay', async () => {
+      const n2 = mesh.nodes.get('node2')!;
+      const s = await dial(client.netns, server.ip, 8080);
+      expect(await greeted(s)).toBe('server\n');
+      n2.zds.close();
+      await until(() => !n2.ztunnel.zds.connected, 'ztunnel to notice the CNI agent is gone');
+      // Not ready (no snapshot on the current connection) but still serving everything it has.
+      await until(() => !n2.ztunnel.readiness.ready, 'readiness to drop');
+      expect(await ping(s, 'cni gone')).toBe('cni gone');
+      const fresh = await exchange(
+        client.netns,
+        server.ip,
+        8080,
+        Buffer.from('new while cni gone'),
+      );
+      expect(fresh.echoed.toString()).toBe('new while cni gone');
+      // The agent comes back and replays its pods: same netns, so the proxies are kept.
+      const zds = new TestZdsServer(n2.zds.path);
+      try {
+        for (const p of [server]) {
+          void zds.add({
+            uid: p.podUid,
+            name: p.name,
+            namespace: p.namespace,
+            serviceAccount: p.serviceAccount,
+            netnsPath: p.lab.path,
+          });
+        }
+        await zds.whenSynced();
+        await until(() => n2.ztunnel.readiness.ready, 'readiness after the replay');
+        expect(zds.acks).toEqual(['', '']);
+        expect(await ping(s, 'cni back')).toBe('cni back');
+      } finally {
+        s.destroy();
+        zds.close();
+      }
     });
   },
 );
