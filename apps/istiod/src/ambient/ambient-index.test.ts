@@ -254,6 +254,24 @@ describe('change reporting', () => {
     ]);
   });
 
+  it('ignores status-only updates of Services (istiod’s own status writes cost nothing)', () => {
+    const { inputs, index } = newIndex();
+    inputs.pods.upsert(pod('a', { ip: '10.0.0.1', labels: { app: 'a' } }));
+    const svc = service('svc-a', { selector: { app: 'a' } });
+    inputs.services.upsert(svc);
+    index.flush();
+    inputs.services.upsert({
+      ...svc,
+      status: { conditions: [{ type: 'istio.io/WaypointBound', status: 'False' }] },
+    });
+    expect(index.hasPendingWork).toBe(false);
+    inputs.services.upsert({
+      ...svc,
+      metadata: { ...svc.metadata, labels: { 'istio.io/use-waypoint': 'none' } },
+    });
+    expect(index.hasPendingWork).toBe(true);
+  });
+
   it('reports removals when a pod is deleted or loses its IP', () => {
     const { inputs, index } = newIndex();
     inputs.pods.upsert(pod('a', { ip: '10.0.0.1' }));

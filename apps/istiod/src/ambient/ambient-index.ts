@@ -246,6 +246,7 @@ export class AmbientIndex {
       }
     });
     this.on(i.services, (e) => {
+      if (statusOnly(e)) return;
       const key = objectKey(e.object);
       this.markDirty(`svc:${key}`);
       this.markDirty(`l7svc:${key}`);
@@ -280,6 +281,7 @@ export class AmbientIndex {
       }
     });
     this.on(i.authorizationPolicies, (e) => {
+      if (statusOnly(e)) return;
       const key = objectKey(e.object);
       const before = this.translations.get(key);
       const after = e.type === 'delete' ? undefined : this.translate(e.object);
@@ -306,6 +308,7 @@ export class AmbientIndex {
       this.markAllWorkloadsIn(ns === this.config.rootNamespace ? undefined : ns);
     });
     this.on(i.serviceEntries, (e) => {
+      if (statusOnly(e)) return;
       const key = objectKey(e.object);
       this.markDirty(`se:${key}`);
       this.markDirty(`l7se:${key}`);
@@ -819,6 +822,25 @@ export class AmbientIndex {
   desiredStatuses(): DesiredStatus[] {
     return [...this.statusBySource.values()];
   }
+}
+
+/**
+ * An update that changed only status (or bookkeeping such as resourceVersion):
+ * the index does not read status of these kinds, and our own status writes
+ * would otherwise recompute every workload a Service or policy selects.
+ */
+function statusOnly(e: StoreEvent<KubeObject>): boolean {
+  if (e.type !== 'update') return false;
+  const view = (o: KubeObject): string =>
+    JSON.stringify([
+      o.spec,
+      o.metadata.labels,
+      o.metadata.annotations,
+      o.metadata.deletionTimestamp,
+      o.metadata.generation,
+      o.metadata.uid,
+    ]);
+  return view(e.old) === view(e.object);
 }
 
 function priority(source: string): number {
