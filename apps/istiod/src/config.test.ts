@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       grpcAddr: { host: '', port: 15010 },
       secureGrpcAddr: { host: '', port: 15012 },
       monitoringAddr: { host: '', port: 15014 },
+      httpAddr: { host: '', port: 8080 },
       debounceMs: 100,
       trustedNodeAccounts: ['istio-system/ztunnel'],
       tokenAudiences: ['istio-ca'],

@@ -29,6 +29,11 @@ export interface IstiodConfig {
   readonly secureGrpcAddr: HostPort;
   /** `--monitoringAddr` / MONITORING_ADDR: /metrics, /ready, /debug (default :15014). */
   readonly monitoringAddr: HostPort;
+  /**
+   * `--httpAddr` / HTTP_ADDR: upstream's plain HTTP port (default :8080), where the istiod
+   * Deployment's readiness probe asks for /ready. Served by the same handler as monitoring.
+   */
+  readonly httpAddr: HostPort;
   /** PILOT_DEBOUNCE_AFTER (default 100ms). */
   readonly debounceMs: number;
   /** CA_TRUSTED_NODE_ACCOUNTS: `ns/sa` callers allowed to impersonate (default istio-system/ztunnel). */
@@ -150,6 +155,7 @@ export function loadConfig(
       '--monitoringAddr',
       flag(argv, 'monitoringAddr') ?? env.MONITORING_ADDR ?? ':15014',
     ),
+    httpAddr: parseHostPort('--httpAddr', flag(argv, 'httpAddr') ?? env.HTTP_ADDR ?? ':8080'),
     debounceMs: Math.round(duration('PILOT_DEBOUNCE_AFTER', '100ms') * 1000),
     trustedNodeAccounts,
     tokenAudiences: list(env, 'TOKEN_AUDIENCES', ['istio-ca']),

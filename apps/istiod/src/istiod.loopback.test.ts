@@ -74,6 +74,7 @@ beforeAll(async () => {
       GRPC_ADDR: '127.0.0.1:0',
       SECURE_GRPC_ADDR: '127.0.0.1:0',
       MONITORING_ADDR: '127.0.0.1:0',
+      HTTP_ADDR: '127.0.0.1:0',
       PILOT_DEBOUNCE_AFTER: '10ms',
     },
     [],
@@ -280,6 +281,8 @@ describe('istiod in process', () => {
   it('exposes /ready, /metrics and /debug/syncz on the monitoring port', async () => {
     const base = `http://127.0.0.1:${started.monitoringPort}`;
     expect((await fetch(`${base}/ready`)).status).toBe(200);
+    // The Deployment's readiness probe asks upstream's :8080 (--httpAddr).
+    expect((await fetch(`http://127.0.0.1:${started.httpPort}/ready`)).status).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/pilot_xds_pushes\{type="wds"\} \d+/);
     expect(metrics).toMatch(/citadel_server_csr_count \d+/);

@@ -38,6 +38,8 @@ export interface IstiodOptions {
 export interface StartedIstiod {
   readonly grpc: BoundPorts;
   readonly monitoringPort: number;
+  /** The bound --httpAddr port (readiness probe target). */
+  readonly httpPort: number;
 }
 
 export const NOT_READY_FOR_XDS = 'server is not ready to serve discovery information';
@@ -55,6 +57,8 @@ export class Istiod {
   private readonly loop: IndexLoop;
   private readonly grpc: GrpcServers;
   private readonly monitoring: MonitoringServer;
+  /** Upstream's :8080, probed for /ready by the Deployment. */
+  private readonly http: MonitoringServer;
   private readonly abort = new AbortController();
   private synced = false;
   private serving = false;
@@ -191,15 +195,18 @@ export class Istiod {
       ads: this.gatedAds(),
       ca: this.caServer.handlers(),
     });
-    this.monitoring = new MonitoringServer({
-      host: config.monitoringAddr.host,
-      port: config.monitoringAddr.port,
-      registry: this.metrics.registry,
-      notReadyReason: () => this.notReadyReason(),
-      syncz: () => syncz(this.xds.ads.snapshot(), config.clusterId, config.podName),
-      version: config.version,
-      logger: logger('monitoring'),
-    });
+    const monitoringOn = (addr: { host: string; port: number }): MonitoringServer =>
+      new MonitoringServer({
+        host: addr.host,
+        port: addr.port,
+        registry: this.metrics.registry,
+        notReadyReason: () => this.notReadyReason(),
+        syncz: () => syncz(this.xds.ads.snapshot(), config.clusterId, config.podName),
+        version: config.version,
+        logger: logger('monitoring'),
+      });
+    this.monitoring = monitoringOn(config.monitoringAddr);
+    this.http = monitoringOn(config.httpAddr);
   }
 
   /** Why istiod is not ready, or undefined when it is. */
@@ -217,6 +224,7 @@ export class Istiod {
     signal?.addEventListener('abort', () => void this.close(), { once: true });
     const log = this.options.logger('istiod');
     const monitoringPort = await this.monitoring.start();
+    const httpPort = await this.http.start();
     this.informers.start(this.abort.signal);
     this.xds.start(this.abort.signal);
     this.publisher.start(this.abort.signal);
@@ -232,7 +240,7 @@ export class Istiod {
       { grpc: grpc.plaintext, secureGrpc: grpc.secure, monitoring: monitoringPort },
       'istiod ready: caches synced, serving xDS and the CA',
     );
-    return { grpc, monitoringPort };
+    return { grpc, monitoringPort, httpPort };
   }
 
   async close(): Promise<void> {
@@ -247,6 +255,7 @@ export class Istiod {
     await this.xds.close();
     await this.grpc.close();
     await this.monitoring.close();
+    await this.http.close();
     await this.informers.close();
   }
 

@@ -132,6 +132,7 @@ describe.skipIf(unsupported !== undefined)('istiod against a real API server (ro
         GRPC_ADDR: '127.0.0.1:0',
         SECURE_GRPC_ADDR: '127.0.0.1:0',
         MONITORING_ADDR: '127.0.0.1:0',
+        HTTP_ADDR: '127.0.0.1:0',
         PILOT_DEBOUNCE_AFTER: '10ms',
         POD_NAMESPACE: 'istio-system',
       },
