@@ -50,6 +50,7 @@ describe('mountScript', () => {
     expect(s).toContain("mount -n --rbind '/s/hosts' '/etc/hosts'");
     expect(s).toContain("mount -n --rbind '/s/vol/tmp' '/tmp'");
     expect(s).not.toContain("__nk_shadow '");
+    expect(s).not.toContain('pivot_root');
     expect(s.trimEnd().endsWith('exec "$@"')).toBe(true);
     // The container's PATH is restored before exec.
     expect(s.indexOf('PATH=$__nk_path')).toBeLessThan(s.indexOf('exec "$@"'));
@@ -100,9 +101,120 @@ describe('mountScript', () => {
     expect(s).toContain("cd '/opt/app'");
   });
 
-  it('refuses a missing top-level directory it cannot shadow', () => {
-    expect(() => script([m('/s/vol/tmp', '/data/x')])).toThrow(VolumeError);
-    expect(() => script([m('/s/vol/tmp', '/data/x')])).toThrow('a top-level directory');
+  it('keeps the node root (no pivot) when every top-level directory exists', () => {
+    const s = script(
+      [
+        m('/s/vol/token', '/var/run/secrets/kubernetes.io/serviceaccount'),
+        m('/s/hosts', '/etc/hosts'),
+      ],
+      '/opt/app',
+    );
+    expect(s).not.toContain('pivot_root');
+    expect(s).not.toContain('__nk_rebind /');
+    expect(s).not.toContain('.nk-oldroot');
+  });
+
+  it('refuses a mount point under a node file', () => {
+    expect(() => script([m('/s/vol/tmp', '/etc/hosts/x')])).toThrow(VolumeError);
+    expect(() => script([m('/s/vol/tmp', '/etc/hosts/x')])).toThrow(
+      '/etc/hosts is not a directory',
+    );
+  });
+
+  describe('with a missing top-level directory (istio-cni hostPaths under /host)', () => {
+    const s = script(
+      [
+        m('/s/hosts', '/etc/hosts'),
+        m('/proc', '/host/proc'),
+        m('/s/vol/tmp', '/host/etc/cni/net.d'),
+        m('/s/vol/token', '/var/run/secrets/kubernetes.io/serviceaccount', true),
+        m('/s/vol/cfg/a.conf', '/host/etc/app.conf', true, { subPath: 'a.conf' }),
+      ],
+      '/host/etc/cni/net.d',
+    );
+    const at = (needle: string): number => {
+      const i = s.indexOf(needle);
+      expect(i, needle).toBeGreaterThan(-1);
+      return i;
+    };
+    const pivot = (): number => at("cd '/s/scratch/root'; pivot_root . '.nk-oldroot'; cd /");
+
+    it('builds a private root in the scratch dir from the node root and pivots into it', () => {
+      expect(s).toContain("mount -n -t tmpfs -o mode=0700 tmpfs '/s/scratch'");
+      expect(s).toContain(
+        `mkdir '/s/scratch/root'; mount -n -t tmpfs -o "mode=$(stat -c %a /)" tmpfs '/s/scratch/root'`,
+      );
+      // the re-bound copy of the stage (and of the new root in it) is detached
+      expect(s).toContain(
+        "if mountpoint -q '/s/scratch/root/s/scratch'; then umount -n -l '/s/scratch/root/s/scratch'; fi",
+      );
+      expect(at("__nk_rebind / '/s/scratch/root'")).toBeLessThan(at('if mountpoint -q'));
+      expect(at('if mountpoint -q')).toBeLessThan(at("mkdir '/s/scratch/root/.nk-oldroot'"));
+      expect(at("mkdir '/s/scratch/root/.nk-oldroot'")).toBeLessThan(pivot());
+      // the hostname goes through the node's /proc, before anything else
+      expect(at('/proc/sys/kernel/hostname')).toBeLessThan(at('mount -n -t tmpfs -o mode=0700'));
+    });
+
+    it('stages every source before the pivot and binds it through the old root after', () => {
+      const staged = at("mount -n --rbind '/proc' '/s/scratch/src-1'");
+      expect(staged).toBeLessThan(pivot());
+      expect(at("mount -n --rbind '/s/hosts' '/s/scratch/src-0'")).toBeLessThan(pivot());
+      expect(at("mount -n --rbind '/.nk-oldroot/s/scratch/src-1' '/host/proc'")).toBeGreaterThan(
+        pivot(),
+      );
+      expect(s).toContain("mount -n --rbind '/.nk-oldroot/s/scratch/src-0' '/etc/hosts'");
+      // a file source gets a file mount point
+      expect(s).toContain(": > '/s/scratch/src-4'");
+      expect(s).toContain(
+        "mkdir -p '/host/etc'; [ -e '/host/etc/app.conf' ] || : > '/host/etc/app.conf'",
+      );
+    });
+
+    it('creates the missing top-level directories in the new root, never shadowing /', () => {
+      expect(s).not.toContain("__nk_shadow '/'");
+      expect(at("mkdir -p '/host/proc'")).toBeGreaterThan(pivot());
+      expect(at("mkdir -p '/host/etc/cni/net.d'")).toBeGreaterThan(pivot());
+      // an existing ancestor is still shadowed, after the pivot, staging in the old root
+      expect(at("__nk_shadow '/var/run' '/.nk-oldroot/s/scratch/shadow-0'")).toBeGreaterThan(
+        pivot(),
+      );
+    });
+
+    it('remounts read-only, detaches the old root, then changes directory and execs', () => {
+      const detach = at("umount -n -l '/.nk-oldroot'; rmdir '/.nk-oldroot'");
+      expect(at("remount,bind,ro '/host/etc/app.conf'")).toBeLessThan(detach);
+      expect(at("remount,bind,ro '/var/run/secrets/kubernetes.io/serviceaccount'")).toBeLessThan(
+        detach,
+      );
+      expect(detach).toBeLessThan(at("cd '/host/etc/cni/net.d'"));
+      expect(at("cd '/host/etc/cni/net.d'")).toBeLessThan(at('printf ok >&3'));
+      expect(s).not.toContain("umount -n -l '/s/scratch'");
+      expect(s.trimEnd().endsWith('exec "$@"')).toBe(true);
+    });
+  });
+
+  it('gets a private root for a working directory whose top-level directory is missing', () => {
+    const s = script([], '/app/bin');
+    expect(s).toContain('pivot_root');
+    expect(s.indexOf("mkdir -p '/app/bin'")).toBeGreaterThan(s.indexOf('pivot_root'));
+    expect(s).toContain("cd '/app/bin'");
+  });
+
+  it('binds a preserved checkout back under a private root, staged before the pivot', () => {
+    const s = mountScript({
+      hostname: 'h',
+      mounts: [m('/s/vol/tmp', '/tmp'), m('/proc', '/host/proc')],
+      pathKind: (p) => (p === '/tmp/ci-repo' ? 'dir' : kind(p)),
+      scratchDir: '/s/scratch',
+      preserve: ['/tmp/ci-repo'],
+    });
+    const pivot = s.indexOf('pivot_root');
+    expect(s.indexOf("mount -n --rbind '/tmp/ci-repo' '/s/scratch/keep-0'")).toBeLessThan(pivot);
+    const volume = s.indexOf("mount -n --rbind '/.nk-oldroot/s/scratch/src-0' '/tmp'");
+    expect(volume).toBeGreaterThan(pivot);
+    expect(
+      s.indexOf("mount -n --rbind '/.nk-oldroot/s/scratch/keep-0' '/tmp/ci-repo'"),
+    ).toBeGreaterThan(volume);
   });
 
   it('stages sources that a target would hide (state dir under /tmp, emptyDir at /tmp)', () => {

@@ -6,6 +6,15 @@
 // Mount points that do not exist on the node are not created on the node's filesystem: the
 // deepest existing ancestor is "shadowed" by a tmpfs that re-binds all its original entries,
 // and the missing directories are made inside that tmpfs. Nothing leaks outside the container.
+//
+// `/` cannot be shadowed that way (a tmpfs over it would hide the shell's own binaries), so when
+// a mount point's top-level directory is missing on the node (istio-cni's `/host/proc`,
+// `/host/opt/cni/bin`), the container gets a private root instead: a tmpfs that re-binds every
+// entry of the node's `/`, gets the missing top-level directories, and is switched to with
+// pivot_root before any volume is mounted. Mounting after the switch keeps absolute symlinks
+// (`/var/run` → `/run`) resolving inside the new root, as they will for the program. Sources are
+// staged before the switch, so they still resolve against the node's root, and are reached
+// through the old root, which is detached before exec.
 import path from 'node:path';
 import { VolumeError } from './errors.js';
 import type { MountSpec } from './volume-plan.js';
@@ -39,17 +48,21 @@ export function shQuote(s: string): string {
 const PRELUDE = `set -eu
 __nk_path=$PATH
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
+__nk_rebind() {
+  __nk_f=$1; __nk_t=$2
+  for __nk_e in "$__nk_f"/* "$__nk_f"/.[!.]* "$__nk_f"/..?*; do
+    [ -e "$__nk_e" ] || [ -L "$__nk_e" ] || continue
+    __nk_n=\${__nk_e##*/}
+    if [ -L "$__nk_e" ]; then ln -s "$(readlink "$__nk_e")" "$__nk_t/$__nk_n"
+    elif [ -d "$__nk_e" ]; then mkdir -p "$__nk_t/$__nk_n"; mount -n --rbind "$__nk_e" "$__nk_t/$__nk_n"
+    else [ -e "$__nk_t/$__nk_n" ] || : > "$__nk_t/$__nk_n"; mount -n --bind "$__nk_e" "$__nk_t/$__nk_n"; fi
+  done
+}
 __nk_shadow() {
   __nk_d=$1; __nk_s=$2
   mkdir -p "$__nk_s"; mount -n --rbind "$__nk_d" "$__nk_s"
   mount -n -t tmpfs -o "mode=$(stat -c %a "$__nk_s")" tmpfs "$__nk_d"
-  for __nk_e in "$__nk_s"/* "$__nk_s"/.[!.]* "$__nk_s"/..?*; do
-    [ -e "$__nk_e" ] || [ -L "$__nk_e" ] || continue
-    __nk_n=\${__nk_e##*/}
-    if [ -L "$__nk_e" ]; then ln -s "$(readlink "$__nk_e")" "$__nk_d/$__nk_n"
-    elif [ -d "$__nk_e" ]; then mkdir -p "$__nk_d/$__nk_n"; mount -n --rbind "$__nk_e" "$__nk_d/$__nk_n"
-    else [ -e "$__nk_d/$__nk_n" ] || : > "$__nk_d/$__nk_n"; mount -n --bind "$__nk_e" "$__nk_d/$__nk_n"; fi
-  done
+  __nk_rebind "$__nk_s" "$__nk_d"
   umount -n -l "$__nk_s"
 }`;
 
@@ -84,6 +97,15 @@ function pickStage(inp: MountScriptInputs, mounts: readonly MountSpec[]): string
   return found;
 }
 
+/** Where the node's root stays reachable after the switch to a private root, until exec. */
+const OLD_ROOT = '/.nk-oldroot';
+
+/** The top-level directory of an absolute path (`/host` for `/host/proc`). */
+const topLevel = (p: string): string | undefined => {
+  const first = p.split('/').find(Boolean);
+  return first === undefined ? undefined : `/${first}`;
+};
+
 export function mountScript(inp: MountScriptInputs): string {
   const out: string[] = [PRELUDE];
   out.push(`printf %s ${shQuote(inp.hostname)} > /proc/sys/kernel/hostname`);
@@ -93,21 +115,36 @@ export function mountScript(inp: MountScriptInputs): string {
     .map((m, i) => ({ m, i }))
     .sort((a, b) => depth(a.m.target) - depth(b.m.target) || a.i - b.i)
     .map((x) => x.m);
+  const workingDir = inp.workingDir ? path.posix.normalize(inp.workingDir) : undefined;
+
+  // A private root only when some path needs a top-level directory the node lacks: everything
+  // else keeps the node's root (fewer mounts, and what the container sees stays the node's).
+  const newRoot = [...mounts.map((m) => m.target), ...(workingDir ? [workingDir] : [])].some(
+    (p) => {
+      const top = topLevel(p);
+      return top !== undefined && inp.pathKind(top) === 'missing';
+    },
+  );
 
   // A source under some target (the pod's state dir under /tmp, and an emptyDir mounted at
   // /tmp) would vanish once that target is mounted; such sources are first bound into a
-  // private staging tmpfs, which is unmounted again before exec.
-  const stage = pickStage(inp, mounts);
+  // private staging tmpfs, which is unmounted again before exec. Under a private root every
+  // source is staged: the stage is bound while the node's root is still `/`, so symlinks in
+  // source paths resolve on the node. Targets then live in the new root, so no target can
+  // hide the stage and the per-run scratch dir always fits.
+  const stage = newRoot ? inp.scratchDir : pickStage(inp, mounts);
+  /** The stage as seen once the root is switched (through the old root). */
+  const stageAfter = newRoot ? path.posix.join(OLD_ROOT, stage) : stage;
   out.push(`mkdir -p ${shQuote(stage)}`, `mount -n -t tmpfs -o mode=0700 tmpfs ${shQuote(stage)}`);
   const sources = mounts.map((m, i) => {
     const src = shQuote(m.source);
     if (m.subPath !== undefined) out.push(`[ -e ${src} ] || mkdir -p ${src}`);
-    if (!mounts.some((t) => under(m.source, t.target))) return src;
+    if (!newRoot && !mounts.some((t) => under(m.source, t.target))) return src;
     const staged = shQuote(path.posix.join(stage, `src-${i}`));
     out.push(
       `if [ -d ${src} ]; then mkdir ${staged}; else : > ${staged}; fi; mount -n --rbind ${src} ${staged}`,
     );
-    return staged;
+    return shQuote(path.posix.join(stageAfter, `src-${i}`));
   });
 
   // Preserved directories hidden by a target are staged the same way and bound back below.
@@ -117,8 +154,25 @@ export function mountScript(inp: MountScriptInputs): string {
   const keep = hidden.map((p, i) => {
     const staged = shQuote(path.posix.join(stage, `keep-${i}`));
     out.push(`mkdir ${staged}; mount -n --rbind ${shQuote(p)} ${staged}`);
-    return staged;
+    return shQuote(path.posix.join(stageAfter, `keep-${i}`));
   });
+
+  if (newRoot) {
+    // The new root is a tmpfs inside the stage; pivot_root moves it to `/`, so it outlives the
+    // stage, which goes with the old root. Re-binding `/dev`, `/proc`, `/sys`, `/run`… (all
+    // recursively, so the pod netns files and later node mounts still propagate in) keeps
+    // them usable. The re-bound entry that holds the stage brings a copy of the stage (and of
+    // the new root itself) along: that copy is detached, leaving the node's directory there.
+    const root = path.posix.join(stage, 'root');
+    const copy = shQuote(path.posix.join(root, stage));
+    out.push(
+      `mkdir ${shQuote(root)}; mount -n -t tmpfs -o "mode=$(stat -c %a /)" tmpfs ${shQuote(root)}`,
+      `__nk_rebind / ${shQuote(root)}`,
+      `if mountpoint -q ${copy}; then umount -n -l ${copy}; fi`,
+      `mkdir ${shQuote(path.posix.join(root, OLD_ROOT))}`,
+      `cd ${shQuote(root)}; pivot_root . ${shQuote(OLD_ROOT.slice(1))}; cd /`,
+    );
+  }
 
   /** Directories whose contents live only in this mount namespace (volumes, shadows). */
   const ours: string[] = [];
@@ -130,19 +184,18 @@ export function mountScript(inp: MountScriptInputs): string {
     if (!isOurs) {
       let anc = path.posix.dirname(target);
       while (anc !== '/' && inp.pathKind(anc) === 'missing') anc = path.posix.dirname(anc);
-      if (!ours.some((d) => under(anc, d))) {
-        if (anc === '/')
-          throw new VolumeError(
-            volume,
-            `cannot create mount point ${target}: a top-level directory that does not exist on the node cannot be shadowed`,
-          );
+      if (anc === '/' && newRoot) {
+        // Made in the private root's own tmpfs: its contents are ours from now on.
+        ours.push(topLevel(target) ?? target);
+      } else if (!ours.some((d) => under(anc, d))) {
+        // (anc is never `/` here: a missing top-level directory made newRoot true.)
         if (inp.pathKind(anc) !== 'dir')
           throw new VolumeError(
             volume,
             `cannot create mount point ${target}: ${anc} is not a directory`,
           );
         out.push(
-          `__nk_shadow ${shQuote(anc)} ${shQuote(path.posix.join(stage, `shadow-${shadows++}`))}`,
+          `__nk_shadow ${shQuote(anc)} ${shQuote(path.posix.join(stageAfter, `shadow-${shadows++}`))}`,
         );
         ours.push(anc);
       }
@@ -166,16 +219,16 @@ export function mountScript(inp: MountScriptInputs): string {
   // Read-only last, so mount points inside a read-only volume could still be created.
   for (const m of mounts)
     if (m.readOnly) out.push(`mount -n -o remount,bind,ro ${shQuote(m.target)}`);
-  if (inp.workingDir) {
-    ensure(path.posix.normalize(inp.workingDir), false, 'workingDir');
-  }
-  out.push(`umount -n -l ${shQuote(stage)}`);
+  if (workingDir) ensure(workingDir, false, 'workingDir');
+  // Detaching the old root takes the stage with it; its (then empty) mount point goes too.
+  if (newRoot) out.push(`umount -n -l ${shQuote(OLD_ROOT)}; rmdir ${shQuote(OLD_ROOT)}`);
+  else out.push(`umount -n -l ${shQuote(stage)}`);
   if (inp.workingDir) out.push(`cd ${shQuote(inp.workingDir)}`);
   // "ok" on fd 3, then closing it, tells the launcher the container is set up (container-launcher.ts).
   out.push(
     'PATH=$__nk_path',
     'export PATH',
-    'unset __nk_path __nk_d __nk_s __nk_e __nk_n',
+    'unset __nk_path __nk_d __nk_s __nk_e __nk_n __nk_f __nk_t',
     'printf ok >&3',
     'exec 3>&-',
     'exec "$@"',

@@ -172,7 +172,14 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
     inNode('ip', 'addr', 'add', `${nodeIP}/24`, 'dev', 'nkbr0');
     inNode('ip', 'link', 'set', 'nkbr0', 'up');
     const confDir = path.join(tmp, 'net.d');
-    execFileSync('mkdir', ['-p', confDir, path.join(tmp, 'state'), path.join(tmp, 'root')]);
+    execFileSync('mkdir', [
+      '-p',
+      confDir,
+      path.join(tmp, 'state'),
+      path.join(tmp, 'root', 'etc', 'x'),
+    ]);
+    // The hostPath /etc/x of this node (hostPaths live under the node root).
+    writeFileSync(path.join(tmp, 'root', 'etc', 'x', 'marker'), 'on the node root\n');
     writeFileSync(
       path.join(confDir, '10-nkit.conflist'),
       JSON.stringify({
@@ -221,8 +228,24 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
             command: ['sleep', 'infinity'],
             volumeMounts: [{ name: 'www', mountPath: '/opt/nkit-test/shared' }],
           },
+          {
+            // istio-cni's layout: hostPaths under /host, a top-level directory the node lacks,
+            // so the container gets a private root (and its working directory is in there).
+            name: 'cni',
+            image: 'nkit-sleep',
+            command: ['sh', '-c', 'pwd > /host/etc/x/cwd; exec sleep infinity'],
+            workingDir: '/host/etc/x',
+            volumeMounts: [
+              { name: 'host-proc', mountPath: '/host/proc', readOnly: true },
+              { name: 'host-x', mountPath: '/host/etc/x' },
+              { name: 'www', mountPath: '/opt/nkit-test/cni' },
+              { name: 'config', mountPath: '/etc/nkit-config' },
+            ],
+          },
         ],
         volumes: [
+          { name: 'host-proc', hostPath: { path: '/proc', type: 'Directory' } },
+          { name: 'host-x', hostPath: { path: '/etc/x', type: 'Directory' } },
           { name: 'www', emptyDir: {} },
           { name: 'tmp', emptyDir: {} },
           { name: 'config', configMap: { name: 'nkit-config' } },
@@ -332,7 +355,7 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
     expect(podIP.startsWith('10.251.7.')).toBe(true);
     const state = readState();
     expect(state.podIPs).toEqual([podIP]);
-    expect(state.containers.map((c) => c.name).sort()).toEqual(['http', 'sleeper']);
+    expect(state.containers.map((c) => c.name).sort()).toEqual(['cni', 'http', 'sleeper']);
     expect(existsSync(state.netnsPath)).toBe(true);
     expect(h.messages.some((m) => m.type === 'event' && m.reason === 'Started')).toBe(true);
   });
@@ -374,6 +397,35 @@ describe.runIf(isRoot && hasCni)('pod runtime in a node netns (root)', () => {
     expect(existsSync('/opt/nkit-test')).toBe(false);
     expect(existsSync('/etc/nkit-config')).toBe(false);
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain('/opt/nkit-test');
+  });
+
+  it('mounts hostPaths under a top-level directory the node lacks (/host) in a private root', () => {
+    const pid = pidOf('cni');
+    const podIP = readState().podIPs[0] ?? '';
+    expect(inContainer(pid, 'cat', '/host/etc/x/marker')).toBe('on the node root\n');
+    // the node's proc (the program's /proc works too), read-only
+    expect(inContainer(pid, 'cat', `/host/proc/${pid}/comm`)).toBe('sleep\n');
+    expect(inContainer(pid, 'cat', '/proc/self/comm')).toBe('cat\n');
+    expect(
+      tryRun('nsenter', ['-t', String(pid), '-m', '--', 'sh', '-c', 'echo x > /host/proc/x']),
+    ).toBeUndefined();
+    // the working directory was in the private root when the program started
+    expect(readFileSync(path.join(tmp, 'root', 'etc', 'x', 'cwd'), 'utf8')).toBe('/host/etc/x\n');
+    // the rest of the node stays visible, the pod's own files and volumes are in place
+    expect(inContainer(pid, 'ls', '/usr/bin/env').trim()).toBe('/usr/bin/env');
+    expect(inContainer(pid, 'hostname').trim()).toBe('web');
+    expect(inContainer(pid, 'cat', '/etc/resolv.conf')).toContain('nameserver 10.96.0.10');
+    expect(inContainer(pid, 'cat', '/etc/hosts')).toContain(`${podIP}\tweb`);
+    expect(inContainer(pid, 'cat', '/etc/nkit-config/greeting')).toBe('hello from a ConfigMap');
+    expect(inContainer(pid, 'cat', '/opt/nkit-test/cni/hello.txt')).toBe('shared-by-sleeper\n');
+    // nothing left of the setup: no old root, no stage copy in the scratch dir
+    expect(inContainer(pid, 'ls', '-A', '/')).not.toContain('.nk-oldroot');
+    const scratch = path.join(tmp, 'state', 'pods', `${nodeNs}_web_${uid}`, 'scratch', 'cni-0');
+    expect(inContainer(pid, 'ls', '-A', scratch)).toBe('');
+    // and nothing on the node
+    expect(existsSync('/host')).toBe(false);
+    expect(existsSync('/etc/nkit-config')).toBe(false);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain('/host/');
   });
 
   it('gives each container the pod hostname, resolv.conf, hosts and env', () => {
