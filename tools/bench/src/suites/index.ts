@@ -1,8 +1,9 @@
 // Every benchmark suite, in the order `npm run bench` runs them. Add new
-// suites (istiod push latency, CA signing rate, ztunnel end to end) here.
+// suites here.
 
 import type { Suite } from '../suite.js';
 import { hboneDataPath } from './hbone/suite.js';
+import { istiodControlPlane } from './istiod.js';
 import { ztunnelEndToEnd } from './ztunnel.js';
 
-export const suites: readonly Suite[] = [hboneDataPath, ztunnelEndToEnd];
+export const suites: readonly Suite[] = [hboneDataPath, istiodControlPlane, ztunnelEndToEnd];

@@ -5,10 +5,9 @@
 // istiod and CNI); this suite runs it and turns its JSON into a report.
 // Needs root; without it the suite fails with the reason.
 
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import type { SuiteReport } from '../report.js';
-import type { Suite, SuiteContext } from '../suite.js';
+import { runJsonBench } from '../run-json-bench.js';
+import type { Suite } from '../suite.js';
 
 interface PathResult {
   readonly id: 'direct' | 'relay' | 'hbone';
@@ -31,41 +30,12 @@ interface BenchResult {
   readonly paths: readonly PathResult[];
 }
 
-const ZTUNNEL_DIR = path.resolve(import.meta.dirname, '../../../../apps/ztunnel');
-
-function runZtunnelBench(ctx: SuiteContext): Promise<BenchResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@ambient-ts/source', '--import', 'tsx', 'bench/main.ts', '--json'],
-      { cwd: ZTUNNEL_DIR, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      for (const line of d.split('\n').filter(Boolean)) ctx.log(line.trim());
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code !== 0) {
-        reject(new Error(`apps/ztunnel bench exited with ${code}`));
-        return;
-      }
-      try {
-        resolve(JSON.parse(out) as BenchResult);
-      } catch (err) {
-        reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    });
-  });
-}
-
 export const ztunnelEndToEnd: Suite = {
   id: 'ztunnel',
   description:
     'ztunnel pair over HBONE (real processes, in-pod rules, netns) vs direct and a Node TCP relay: throughput, fixed-rate latency, CPU and RSS per 1000 requests',
   async run(ctx) {
-    const r = await runZtunnelBench(ctx);
+    const r = await runJsonBench<BenchResult>(ctx, 'apps/ztunnel');
     const by = (id: PathResult['id']): PathResult | undefined => r.paths.find((p) => p.id === id);
     const values = (
       f: (p: PathResult) => number | undefined,
