@@ -58,15 +58,21 @@ export function bookinfoScenario(ctx: BookinfoScenarioContext, namespace = 'book
   );
 
   it('serves the product page with the book from the curl pod by the short name productpage', async () => {
-    const r = await ctx
-      .driver()
-      .exec({ namespace, pod: curlPod }, [
-        'curl',
-        '-sS',
-        '--max-time',
-        '10',
-        'http://productpage:9080/productpage',
-      ]);
+    const r = await ctx.driver().exec({ namespace, pod: curlPod }, [
+      'curl',
+      '-sS',
+      '--max-time',
+      '10',
+      // Pods can be Ready a moment before kube-proxy has programmed the Service's
+      // endpoints (EndpointSlice → iptables is asynchronous): a refused first
+      // connection is retried, as a user would.
+      '--retry',
+      '10',
+      '--retry-connrefused',
+      '--retry-delay',
+      '1',
+      'http://productpage:9080/productpage',
+    ]);
     expect(r.exitCode, `curl failed: ${r.stderr}`).toBe(0);
     const page = readProductPage(r.stdout);
     expect(page.problems, r.stdout.slice(0, 2000)).toEqual([]);
