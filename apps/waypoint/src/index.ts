@@ -1,0 +1,2 @@
+// Public API of the waypoint app (for tests and the e2e suite).
+export {};
