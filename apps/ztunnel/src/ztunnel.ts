@@ -16,6 +16,13 @@ import {
   type XdsClientEvent,
 } from '@ambient-ts/xds-types';
 import {
+  workloadIdentityUri,
+  createStateStore,
+  type ProxyState,
+  applyAddressUpdate,
+  applyAuthorizationUpdate,
+} from '@ambient-ts/workload-state';
+import {
   adminEndpoint,
   metricsEndpoint,
   readinessEndpoint,
@@ -35,11 +42,8 @@ import { ConnectionManager } from './proxy/connection-manager.js';
 import type { PodContext, ProxyContext } from './proxy/context.js';
 import { authorizeInbound } from './proxy/inbound-decision.js';
 import { linuxPodSockets, type PodSockets } from './proxy/sockets.js';
-import { workloadIdentityUri } from './state/model.js';
-import { createStateStore, type ProxyState } from './state/store.js';
 import type { LogManager } from './telemetry/logging.js';
 import { ZtunnelMetrics } from './telemetry/metrics.js';
-import { applyAddressUpdate, applyAuthorizationUpdate } from './xds/resource-handlers.js';
 import { xdsNode } from './xds/node.js';
 
 export const ZTUNNEL_VERSION = '0.1.0';

@@ -3,12 +3,17 @@
 // destinations as `namespace/hostname` or `network/ip`. Pure.
 
 import type { L4Policy } from '@ambient-ts/policy';
+import {
+  networkAddressKey,
+  serviceKey,
+  type GatewayAddress,
+  type Service,
+  type Workload,
+  type ProxyState,
+} from '@ambient-ts/workload-state';
 import type { CertificateDump } from '../identity/cert-manager.js';
 import type { WorkloadStateDump } from '../inpod/workload-manager.js';
 import type { TrackedConnection } from '../proxy/connection-manager.js';
-import { networkAddressKey } from '../state/ip.js';
-import { serviceKey, type GatewayAddress, type Service, type Workload } from '../state/model.js';
-import type { ProxyState } from '../state/store.js';
 
 function gateway(g: GatewayAddress | undefined): object | undefined {
   if (!g) return undefined;

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { requireIp } from '../state/ip.js';
-import { endpointOf, storeWith, testService, testWorkload } from '../testing/fixtures.js';
+import { requireIp } from '@ambient-ts/workload-state';
+import {
+  endpointOf,
+  storeWith,
+  testService,
+  testWorkload,
+} from '@ambient-ts/workload-state/testing';
 import { answerQuery, candidateNames } from './dns-answer.js';
 
 const first = () => 0;

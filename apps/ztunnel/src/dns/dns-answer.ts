@@ -6,9 +6,14 @@
 // forwarded. Answers hold only addresses of the asked family on the client's
 // network, shuffled, with a 30 s TTL. Pure (randomness injected).
 
-import { ipFamily, type IpAddr } from '../state/ip.js';
-import { serviceKey, type Service, type Workload } from '../state/model.js';
-import type { ProxyState } from '../state/store.js';
+import {
+  ipFamily,
+  type IpAddr,
+  serviceKey,
+  type Service,
+  type Workload,
+  type ProxyState,
+} from '@ambient-ts/workload-state';
 
 export const DNS_TTL_SECONDS = 30;
 

@@ -10,7 +10,7 @@ import dnsPacket, { type Packet } from 'dns-packet';
 import { closeFd } from '@ambient-ts/linux-sockets';
 import type { PodContext } from '../proxy/context.js';
 import type { PodSockets } from '../proxy/sockets.js';
-import type { ProxyState } from '../state/store.js';
+import type { ProxyState } from '@ambient-ts/workload-state';
 import type { Logger } from '../telemetry/logging.js';
 import { answerQuery, DNS_TTL_SECONDS } from './dns-answer.js';
 

@@ -9,7 +9,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { HbonePool, type HboneServer, type HboneSettings, type TcpDialer } from '@ambient-ts/hbone';
 import { closeFd, type NetnsFd } from '@ambient-ts/linux-sockets';
-import { workloadIdentityUri, type Workload } from '../state/model.js';
+import { workloadIdentityUri, type Workload } from '@ambient-ts/workload-state';
 import {
   LocalWorkloadUnknownError,
   type PodContext,

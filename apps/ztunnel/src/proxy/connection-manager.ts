@@ -3,7 +3,7 @@
 // (those no longer allowed are closed), and for draining.
 
 import type { SpiffeId } from '@ambient-ts/spiffe';
-import type { IpAddr } from '../state/ip.js';
+import type { IpAddr } from '@ambient-ts/workload-state';
 
 export interface InboundAuthorization {
   readonly workloadUid: string;

@@ -4,8 +4,7 @@
 import type { HbonePool } from '@ambient-ts/hbone';
 import type { NetnsFd } from '@ambient-ts/linux-sockets';
 import type { CertificateManager } from '../identity/cert-manager.js';
-import type { Workload } from '../state/model.js';
-import type { ProxyState } from '../state/store.js';
+import type { Workload, ProxyState } from '@ambient-ts/workload-state';
 import type { Logger } from '../telemetry/logging.js';
 import type { ZtunnelMetrics } from '../telemetry/metrics.js';
 import type { ConnectionManager } from './connection-manager.js';

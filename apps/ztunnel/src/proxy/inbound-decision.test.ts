@@ -3,8 +3,13 @@ import { authorizationFromProto } from '@ambient-ts/policy';
 import { parseSpiffeId } from '@ambient-ts/spiffe';
 import { security } from '@ambient-ts/xds-types';
 import { describe, expect, it } from 'vitest';
-import { requireIp } from '../state/ip.js';
-import { endpointOf, storeWith, testService, testWorkload } from '../testing/fixtures.js';
+import { requireIp } from '@ambient-ts/workload-state';
+import {
+  endpointOf,
+  storeWith,
+  testService,
+  testWorkload,
+} from '@ambient-ts/workload-state/testing';
 import { decideInbound, forwardedHost, inboundService } from './inbound-decision.js';
 
 const ip = (s: string) => requireIp(s, 't');

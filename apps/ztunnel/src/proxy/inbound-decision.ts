@@ -4,9 +4,14 @@
 
 import { evaluateL4, type Decision } from '@ambient-ts/policy';
 import type { SpiffeId } from '@ambient-ts/spiffe';
-import type { IpAddr } from '../state/ip.js';
-import { serviceKey, workloadIdentityUri, type Service, type Workload } from '../state/model.js';
-import type { ProxyState } from '../state/store.js';
+import {
+  type IpAddr,
+  serviceKey,
+  workloadIdentityUri,
+  type Service,
+  type Workload,
+  type ProxyState,
+} from '@ambient-ts/workload-state';
 import { ILLEGAL_PORTS } from './outbound-route.js';
 
 export type InboundVerdict =

@@ -5,8 +5,7 @@
 
 import type { Socket } from 'node:net';
 import { relay } from '@ambient-ts/hbone';
-import { socketAddr } from '../state/ip.js';
-import type { Workload } from '../state/model.js';
+import { socketAddr, type Workload } from '@ambient-ts/workload-state';
 import { ConnectionResult, logEarlyFailure } from '../telemetry/connection-result.js';
 import type { PodContext, ProxyContext } from './context.js';
 import { decideInbound } from './inbound-decision.js';

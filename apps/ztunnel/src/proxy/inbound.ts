@@ -13,8 +13,7 @@ import {
 } from '@ambient-ts/hbone';
 import { formatBaggage } from '@ambient-ts/hbone';
 import type { WorkloadCertificate } from '../identity/ca-client.js';
-import { parseIp, socketAddr, type IpAddr } from '../state/ip.js';
-import type { Workload } from '../state/model.js';
+import { parseIp, socketAddr, type IpAddr, type Workload } from '@ambient-ts/workload-state';
 import { ConnectionResult, logEarlyFailure } from '../telemetry/connection-result.js';
 import type { DerivedSource } from '../telemetry/traffic-labels.js';
 import type { PodContext, ProxyContext } from './context.js';

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { requireIp } from '../state/ip.js';
-import { endpointOf, sequence, storeWith, testService, testWorkload } from '../testing/fixtures.js';
+import { requireIp } from '@ambient-ts/workload-state';
+import {
+  endpointOf,
+  storeWith,
+  testService,
+  testWorkload,
+} from '@ambient-ts/workload-state/testing';
+import { sequence } from '../testing/sequence.js';
 import { planOutbound, type OutboundRoute } from './outbound-route.js';
 
 const client = testWorkload('client', '10.0.1.2');

@@ -10,17 +10,19 @@
 //    destination speaks HBONE, plain TCP to podIP:targetPort otherwise.
 // 5. Anything unknown: plain TCP passthrough to the original destination.
 
-import { ipFamily, socketAddr, type IpAddr } from '../state/ip.js';
 import {
+  ipFamily,
+  socketAddr,
+  type IpAddr,
   serviceKey,
   workloadIdentityUri,
-  type Endpoint,
+  targetPort,
   type GatewayAddress,
   type LbScope,
   type Service,
   type Workload,
-} from '../state/model.js';
-import type { ProxyState } from '../state/store.js';
+  type ProxyState,
+} from '@ambient-ts/workload-state';
 
 export const HBONE_PORT = 15008;
 /** Ports a destination may never be: ztunnel's own in-pod listeners. */
@@ -144,15 +146,6 @@ function directRoute(
     };
   }
   return { kind: 'tcp', target: { ip, port }, destination: w, ...(service ? { service } : {}) };
-}
-
-/** The target port of `endpoint` for service port `port`; undefined when it has none. */
-export function targetPort(service: Service, endpoint: Endpoint, port: number): number | undefined {
-  const own = endpoint.ports.get(port);
-  if (own !== undefined && own !== 0) return own;
-  const svc = service.ports.get(port);
-  if (svc !== undefined && svc !== 0) return svc;
-  return undefined;
 }
 
 function matches(scope: LbScope, a: Workload, b: Workload): boolean {

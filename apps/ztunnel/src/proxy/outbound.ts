@@ -11,8 +11,13 @@ import {
   type HboneTunnel,
 } from '@ambient-ts/hbone';
 import { parseSpiffeId } from '@ambient-ts/spiffe';
-import { parseIp, socketAddr, type IpAddr } from '../state/ip.js';
-import { workloadIdentityUri, type Workload } from '../state/model.js';
+import {
+  parseIp,
+  socketAddr,
+  type IpAddr,
+  workloadIdentityUri,
+  type Workload,
+} from '@ambient-ts/workload-state';
 import { ConnectionResult, logEarlyFailure } from '../telemetry/connection-result.js';
 import type { PodContext, ProxyContext } from './context.js';
 import { planOutbound, type OutboundRoute } from './outbound-route.js';

@@ -12,7 +12,7 @@ import {
   socketFd,
   type NetnsFd,
 } from '@ambient-ts/linux-sockets';
-import { requireIp, type IpAddr } from '../state/ip.js';
+import { requireIp, type IpAddr } from '@ambient-ts/workload-state';
 
 export interface ListenOptions {
   readonly host: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { testService, testWorkload } from '../testing/fixtures.js';
+import { testService, testWorkload } from '@ambient-ts/workload-state/testing';
 import { ConnectionResult } from './connection-result.js';
 import { LogDirectiveError, parseDirectives, plainLine, type Logger } from './logging.js';
 import { ZtunnelMetrics } from './metrics.js';

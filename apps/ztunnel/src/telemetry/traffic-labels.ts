@@ -1,7 +1,7 @@
 // The labels of istio_tcp_* metrics, in upstream's order, built from what a
 // connection knows. Empty values are exported as "unknown". Pure.
 
-import type { Service, Workload } from '../state/model.js';
+import type { Service, Workload } from '@ambient-ts/workload-state';
 
 export type Reporter = 'source' | 'destination';
 /** Final state of a connection; opened and byte series always carry "-". */

@@ -1,4 +1,4 @@
-// ztunnel's view of the mesh: validated domain values converted from the
+// A proxy's view of the mesh: validated domain values converted from the
 // istio.workload protos at the edge (convert.ts). Everything downstream reads
 // these, never the protos.
 
@@ -48,7 +48,7 @@ export interface Workload {
   readonly serviceAccount: string;
   readonly waypoint: GatewayAddress | undefined;
   readonly networkGateway: GatewayAddress | undefined;
-  /** Must equal this ztunnel's NODE_NAME for pods it serves. */
+  /** The Kubernetes node; a ztunnel serves the workloads whose node is its NODE_NAME. */
   readonly node: string;
   readonly canonicalName: string;
   readonly canonicalRevision: string;

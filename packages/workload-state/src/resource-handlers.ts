@@ -1,4 +1,4 @@
-// The two xDS types ztunnel subscribes to, turned into store updates. Every
+// The two WDS xDS types (Address, Authorization), turned into store updates. Every
 // resource of a response is converted first; any rejection throws, which the
 // delta-ADS client turns into a NACK (error_detail = every reason joined by
 // "; ") while the store keeps its previous state. A response is applied whole
@@ -7,9 +7,9 @@
 import { authorizationFromProto, type L4Policy } from '@ambient-ts/policy';
 import type { ResourceUpdate } from '@ambient-ts/xds-types';
 import type { security, workload as wl } from '@ambient-ts/xds-types';
-import { serviceFromProto, workloadFromProto } from '../state/convert.js';
-import type { Service, Workload } from '../state/model.js';
-import type { StateChange, StateUpdater } from '../state/store.js';
+import { serviceFromProto, workloadFromProto } from './convert.js';
+import type { Service, Workload } from './model.js';
+import type { StateChange, StateUpdater } from './store.js';
 
 export class XdsRejection extends Error {
   override readonly name = 'XdsRejection';

@@ -1,9 +1,10 @@
-// Builders for unit tests: domain workloads and services with upstream's
-// defaults, and a store filled through the one updater.
+// Builders for unit tests (this package's and its users'): domain workloads
+// and services with upstream's defaults, and a store filled through the one
+// updater. Exported as `@ambient-ts/workload-state/testing`.
 
-import { requireIp } from '../state/ip.js';
-import type { Service, Workload } from '../state/model.js';
-import { createStateStore } from '../state/store.js';
+import { requireIp } from '../ip.js';
+import type { Service, Workload } from '../model.js';
+import { createStateStore } from '../store.js';
 
 export function testWorkload(
   name: string,
@@ -81,10 +82,4 @@ export function storeWith(workloads: readonly Workload[], services: readonly Ser
   const s = createStateStore();
   s.updater.applyAddresses({ workloads, services, removed: [] });
   return s;
-}
-
-/** A deterministic [0, 1) sequence. */
-export function sequence(values: readonly number[]): () => number {
-  let i = 0;
-  return () => values[i++ % values.length] ?? 0;
 }

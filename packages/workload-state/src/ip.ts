@@ -1,4 +1,4 @@
-// IP addresses as ztunnel compares them: one canonical text per address
+// IP addresses as the data plane compares them: one canonical text per address
 // (dotted IPv4; compressed lower-case IPv6; IPv4-mapped IPv6 folded to IPv4,
 // which is how a dual-stack listener reports IPv4 peers). Branded so a pod IP,
 // a service VIP and an arbitrary string cannot be mixed up by accident.
@@ -59,7 +59,7 @@ export function socketAddr(ip: string, port: number): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
-/** An address on a network: the key ztunnel indexes workloads and VIPs by. */
+/** An address on a network: the key workloads and VIPs are indexed by. */
 export interface NetworkAddress {
   readonly network: string;
   readonly address: IpAddr;

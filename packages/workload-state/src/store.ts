@@ -1,4 +1,4 @@
-// The one state store of a ztunnel process: workloads, services and L4
+// The one state store of a proxy process (ztunnel, waypoint): workloads, services and L4
 // policies from xDS. Readers get a `ProxyState`; the only writer is the
 // `StateUpdater` returned next to it, which validates a whole xDS response
 // before touching anything, so a response is applied whole or not at all.

@@ -1,8 +1,8 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { workload as wl, type ResourceUpdate } from '@ambient-ts/xds-types';
 import { describe, expect, it } from 'vitest';
-import { endpointOf, testService, testWorkload } from '../testing/fixtures.js';
-import { applyAddressUpdate, XdsRejection } from '../xds/resource-handlers.js';
+import { endpointOf, testService, testWorkload } from './testing/fixtures.js';
+import { applyAddressUpdate, XdsRejection } from './resource-handlers.js';
 import { createStateStore } from './store.js';
 
 function addressUpdate(
