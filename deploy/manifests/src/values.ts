@@ -20,7 +20,7 @@ export interface Values {
   /** Only `ambient` exists (istiod + istio-cni + ztunnel, no ingress gateway). */
   readonly profile: 'ambient';
   readonly namespace: string;
-  /** Image registry/organisation: images are `<hub>/pilot`, `<hub>/ztunnel`, `<hub>/install-cni`. */
+  /** Image registry/organisation: images are `<hub>/pilot`, `<hub>/ztunnel`, `<hub>/install-cni`, `<hub>/waypoint`. */
   readonly hub: string;
   readonly tag: string;
   readonly imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
@@ -96,6 +96,6 @@ export function resolveValues(overrides: ValueOverrides = {}): Values {
   return v;
 }
 
-export function image(v: Values, name: 'pilot' | 'ztunnel' | 'install-cni'): string {
+export function image(v: Values, name: 'pilot' | 'ztunnel' | 'install-cni' | 'waypoint'): string {
   return `${v.hub}/${name}:${v.tag}`;
 }

@@ -12,6 +12,7 @@ export const MESH_PROJECTS = [
   '@ambient-ts/istiod',
   '@ambient-ts/ztunnel',
   '@ambient-ts/cni-agent',
+  '@ambient-ts/waypoint',
 ] as const;
 export const BOOKINFO_PROJECT = '@ambient-ts/bookinfo';
 

@@ -96,6 +96,29 @@ describe('kind image builds from the local image table', () => {
     ]);
   });
 
+  it('also finds images named by *_IMAGE env values (istiod\'s WAYPOINT_IMAGE)', () => {
+    const istiod = {
+      kind: 'Deployment',
+      spec: {
+        template: {
+          spec: {
+            containers: [
+              {
+                image: 'ambient-ts/pilot:0.1.0',
+                env: [
+                  { name: 'WAYPOINT_IMAGE', value: 'ambient-ts/waypoint:0.1.0' },
+                  { name: 'CLUSTER_ID', value: 'Kubernetes' },
+                  { name: 'PROXY_IMAGE' },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    };
+    expect(imagesIn([istiod])).toEqual(['ambient-ts/pilot:0.1.0', 'ambient-ts/waypoint:0.1.0']);
+  });
+
   it("builds the mesh's images from the deploy Dockerfile's target named like the image", () => {
     const builds = meshImageBuilds(
       [

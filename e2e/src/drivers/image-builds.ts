@@ -97,22 +97,31 @@ export function imageBuildsFor(
   return [...builds.values()];
 }
 
-/** Every container image named by pod templates or pods in the objects. */
+interface ContainerRef {
+  readonly image?: string;
+  readonly env?: readonly { readonly name?: string; readonly value?: string }[];
+}
+
+/**
+ * Every container image named by pod templates or pods in the objects, and by
+ * `*_IMAGE` env values of their containers (istiod's WAYPOINT_IMAGE names the
+ * image of the waypoint Deployments it will create).
+ */
 export function imagesIn(objects: readonly unknown[]): string[] {
   const out = new Set<string>();
   for (const o of objects) {
     const obj = o as {
       spec?: {
-        containers?: { image?: string }[];
-        initContainers?: { image?: string }[];
-        template?: {
-          spec?: { containers?: { image?: string }[]; initContainers?: { image?: string }[] };
-        };
+        containers?: ContainerRef[];
+        initContainers?: ContainerRef[];
+        template?: { spec?: { containers?: ContainerRef[]; initContainers?: ContainerRef[] } };
       };
     };
     const spec = obj.spec?.template?.spec ?? obj.spec;
-    for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])])
+    for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
       if (c.image) out.add(c.image);
+      for (const e of c.env ?? []) if (e.name?.endsWith('_IMAGE') && e.value) out.add(e.value);
+    }
   }
   return [...out];
 }
