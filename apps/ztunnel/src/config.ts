@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { HboneSettings } from '@ambient-ts/hbone';
+import type { AuthToken, GrpcEndpoint } from '@ambient-ts/istiod-client';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -14,20 +15,6 @@ export class ConfigError extends Error {
   ) {
     super(`${variable}: ${reason}`);
   }
-}
-
-/** An endpoint we reach over gRPC (istiod's xDS or CA). */
-export interface GrpcEndpoint {
-  /** grpc-js target: `host:port` or `unix:/path`. */
-  readonly target: string;
-  /** https: TLS verified against rootCa; http:/unix: plaintext (tests, local development). */
-  readonly tls: boolean;
-  /** PEM file or literal PEM of the root to verify istiod with; undefined: system roots. */
-  readonly rootCa: string | undefined;
-  /** Name to verify instead of the target's host (ALT_XDS_HOSTNAME / ALT_CA_HOSTNAME). */
-  readonly altHostname: string | undefined;
-  /** Extra gRPC metadata (XDS_HEADER_* / CA_HEADER_*). */
-  readonly headers: Readonly<Record<string, string>>;
 }
 
 export interface Config {
@@ -45,7 +32,7 @@ export interface Config {
   readonly xds: GrpcEndpoint;
   readonly ca: GrpcEndpoint;
   /** AUTH_TOKEN: a file path (re-read for every request) or a literal token. */
-  readonly authToken: { readonly kind: 'file' | 'literal'; readonly value: string };
+  readonly authToken: AuthToken;
   /** SECRET_TTL, seconds. */
   readonly secretTtlSeconds: number;
 

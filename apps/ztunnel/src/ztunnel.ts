@@ -3,9 +3,17 @@
 // telemetry, and the admin/metrics/readiness endpoints. main.ts calls it with
 // the real config; integration tests call it the same way.
 
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { resolveSettings } from '@ambient-ts/hbone';
+import {
+  CertificateManager,
+  channelCredentials,
+  grpcCertificateSource,
+  metadataFor,
+  tokenReader,
+  xdsNode,
+  type CertificateSource,
+} from '@ambient-ts/istiod-client';
 import {
   AggregatedDiscoveryServiceClient,
   DeltaAdsClient,
@@ -31,9 +39,6 @@ import {
 import { configDump } from './admin/config-dump.js';
 import { Readiness } from './admin/readiness.js';
 import type { Config } from './config.js';
-import { channelCredentials, metadataFor } from './grpc-channel.js';
-import { grpcCertificateSource, type CertificateSource } from './identity/ca-client.js';
-import { CertificateManager } from './identity/cert-manager.js';
 import { PodDnsServer } from './dns/dns-proxy.js';
 import { PodProxy, type PodDnsProxy } from './inpod/pod-proxy.js';
 import { WorkloadProxyManager } from './inpod/workload-manager.js';
@@ -44,7 +49,6 @@ import { authorizeInbound } from './proxy/inbound-decision.js';
 import { linuxPodSockets, type PodSockets } from './proxy/sockets.js';
 import type { LogManager } from './telemetry/logging.js';
 import { ZtunnelMetrics } from './telemetry/metrics.js';
-import { xdsNode } from './xds/node.js';
 
 export const ZTUNNEL_VERSION = '0.1.0';
 const STATE_TASK = 'state manager';
@@ -72,21 +76,6 @@ export interface ZtunnelAddresses {
 }
 
 /** Reads a token per call: projected tokens rotate on disk. */
-function tokenReader(t: Config['authToken']): () => string {
-  if (t.kind === 'literal') return () => t.value;
-  return () => {
-    try {
-      return readFileSync(t.value, 'utf8').trim();
-    } catch (err) {
-      throw new Error(
-        `cannot read the token file ${t.value} (${(err as Error).message}); ` +
-          'is the projected service account token (audience istio-ca) mounted?',
-        { cause: err },
-      );
-    }
-  };
-}
-
 export class Ztunnel {
   readonly state: ProxyState;
   readonly metrics = new ZtunnelMetrics();
@@ -124,6 +113,8 @@ export class Ztunnel {
         clusterId: config.clusterId,
         ttlSeconds: config.secretTtlSeconds,
         headers: config.ca.headers,
+        // Shared (in-pod) mode: ztunnel asks for its pods' identities.
+        impersonate: true,
       });
     }
     this.certs = new CertificateManager(source, deps.logs.scope('identity'));
@@ -137,6 +128,7 @@ export class Ztunnel {
     });
     this.#clients.push(ads);
     const node = xdsNode({
+      proxyType: 'ztunnel',
       instanceIp: config.instanceIp,
       podName: config.podName,
       podNamespace: config.podNamespace,

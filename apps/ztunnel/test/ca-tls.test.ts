@@ -9,6 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import {
+  CertificateManager,
+  channelCredentials,
+  grpcCertificateSource,
+  tokenSource,
+} from '@ambient-ts/istiod-client';
 import { CertificateAuthority, parseIstioIdentity } from '@ambient-ts/spiffe';
 import {
   ca as caProto,
@@ -18,9 +24,6 @@ import {
 } from '@ambient-ts/xds-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { channelCredentials } from '../src/grpc-channel.js';
-import { grpcCertificateSource, tokenSource } from '../src/identity/ca-client.js';
-import { CertificateManager } from '../src/identity/cert-manager.js';
 
 const openssl = (() => {
   try {
@@ -127,6 +130,7 @@ describe.skipIf(!openssl)(
           token: tokenSource(config.authToken),
           clusterId: config.clusterId,
           ttlSeconds: config.secretTtlSeconds,
+          impersonate: true,
         }),
         { info: () => undefined, warn: () => undefined },
       );
@@ -170,6 +174,7 @@ describe.skipIf(!openssl)(
         clusterId: 'Kubernetes',
         ttlSeconds: 3600,
         timeoutMs: 3000,
+        impersonate: true,
       });
       try {
         await expect(

@@ -2,6 +2,7 @@
 // camelCase fields, defaults omitted, addresses as `network/ip`, gateway
 // destinations as `namespace/hostname` or `network/ip`. Pure.
 
+import type { CertificateDump } from '@ambient-ts/istiod-client';
 import type { L4Policy } from '@ambient-ts/policy';
 import {
   networkAddressKey,
@@ -11,7 +12,6 @@ import {
   type Workload,
   type ProxyState,
 } from '@ambient-ts/workload-state';
-import type { CertificateDump } from '../identity/cert-manager.js';
 import type { WorkloadStateDump } from '../inpod/workload-manager.js';
 import type { TrackedConnection } from '../proxy/connection-manager.js';
 

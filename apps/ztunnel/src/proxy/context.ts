@@ -3,7 +3,7 @@
 
 import type { HbonePool } from '@ambient-ts/hbone';
 import type { NetnsFd } from '@ambient-ts/linux-sockets';
-import type { CertificateManager } from '../identity/cert-manager.js';
+import type { CertificateManager } from '@ambient-ts/istiod-client';
 import type { Workload, ProxyState } from '@ambient-ts/workload-state';
 import type { Logger } from '../telemetry/logging.js';
 import type { ZtunnelMetrics } from '../telemetry/metrics.js';

@@ -12,7 +12,7 @@ import {
   type InboundRequest,
 } from '@ambient-ts/hbone';
 import { formatBaggage } from '@ambient-ts/hbone';
-import type { WorkloadCertificate } from '../identity/ca-client.js';
+import type { WorkloadCertificate } from '@ambient-ts/istiod-client';
 import { parseIp, socketAddr, type IpAddr, type Workload } from '@ambient-ts/workload-state';
 import { ConnectionResult, logEarlyFailure } from '../telemetry/connection-result.js';
 import type { DerivedSource } from '../telemetry/traffic-labels.js';

@@ -1,10 +1,13 @@
 // Requests workload certificates from istiod's CA
-// (istio.v1.auth.IstioCertificateService/CreateCertificate) the way upstream
-// ztunnel does in shared mode: a fresh ECDSA P-256 key and CSR per request, the
-// node's own token as `authorization: Bearer`, `clusterid`, and
-// `ImpersonatedIdentity` metadata naming the pod identity we ask for. The
-// response's leaf must carry exactly that identity and chain to the roots the
-// response itself ends with; those roots become the workload trust bundle.
+// (istio.v1.auth.IstioCertificateService/CreateCertificate): a fresh ECDSA
+// P-256 key and CSR per request, the proxy's own token as `authorization:
+// Bearer`, and `clusterid`. A node proxy (ztunnel in shared mode) asks for
+// its pods' identities and names each in `ImpersonatedIdentity` metadata,
+// which istiod grants only to trusted node accounts; a proxy asking for its
+// own identity (a waypoint, ztunnel in dedicated mode) sends no metadata, as
+// upstream, because istiod would refuse it the impersonation. Either way the
+// response's leaf must carry exactly the identity asked for and chain to the
+// roots the response itself ends with; those roots become the trust bundle.
 
 import { readFile } from 'node:fs/promises';
 import { Metadata } from '@grpc/grpc-js';
@@ -18,8 +21,9 @@ import {
   type SpiffeId,
 } from '@ambient-ts/spiffe';
 import { ca, type IstioCertificateServiceClient } from '@ambient-ts/xds-types';
+import type { AuthToken } from './grpc-endpoint.js';
 
-/** A workload certificate as ztunnel uses it. */
+/** A workload certificate as a proxy uses it. */
 export interface WorkloadCertificate {
   readonly identity: SpiffeId;
   /** Leaf, then intermediates: what we present. */
@@ -41,9 +45,15 @@ export class CertificateRequestError extends Error {
 }
 
 export interface CaClientOptions {
-  readonly client: IstioCertificateServiceClient;
-  /** Returns the node's token; re-read for every request (projected tokens rotate). */
+  readonly client: Pick<IstioCertificateServiceClient, 'createCertificate'>;
+  /** Returns the proxy's token; re-read for every request (projected tokens rotate). */
   readonly token: () => Promise<string>;
+  /**
+   * true: the identities asked for are other workloads' (ztunnel in shared
+   * mode), named in `ImpersonatedIdentity`. false: only the token's own
+   * identity is asked for, with no metadata.
+   */
+  readonly impersonate: boolean;
   readonly clusterId: string;
   readonly ttlSeconds: number;
   readonly headers?: Readonly<Record<string, string>>;
@@ -52,10 +62,7 @@ export interface CaClientOptions {
 }
 
 /** A token from a file (re-read each time) or a literal (AUTH_TOKEN). */
-export function tokenSource(t: {
-  readonly kind: 'file' | 'literal';
-  readonly value: string;
-}): () => Promise<string> {
+export function tokenSource(t: AuthToken): () => Promise<string> {
   if (t.kind === 'literal') return () => Promise.resolve(t.value);
   return async () => {
     try {
@@ -82,7 +89,7 @@ export function grpcCertificateSource(o: CaClientOptions): CertificateSource {
       const request = create(ca.IstioCertificateRequestSchema, {
         csr,
         validityDuration: BigInt(o.ttlSeconds),
-        metadata: { ImpersonatedIdentity: identity.uri },
+        ...(o.impersonate ? { metadata: { ImpersonatedIdentity: identity.uri } } : {}),
       });
       let response: ca.IstioCertificateResponse;
       try {
@@ -93,8 +100,10 @@ export function grpcCertificateSource(o: CaClientOptions): CertificateSource {
       } catch (err) {
         throw new CertificateRequestError(
           `CreateCertificate for ${identity.uri} failed: ${(err as Error).message}; ` +
-            'check CA_ADDRESS, that istiod trusts this ztunnel for impersonation ' +
-            '(CA_TRUSTED_NODE_ACCOUNTS) and that the pod runs on this node',
+            (o.impersonate
+              ? 'check CA_ADDRESS, that istiod trusts this ztunnel for impersonation ' +
+                '(CA_TRUSTED_NODE_ACCOUNTS) and that the pod runs on this node'
+              : "check CA_ADDRESS and that the token's service account is the identity asked for"),
           { cause: err },
         );
       }

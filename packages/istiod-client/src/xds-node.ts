@@ -1,7 +1,12 @@
-// The Node ztunnel announces on its xDS stream (upstream's exact id and
-// metadata), built from config. Pure.
+// The Node a proxy announces on its xDS stream: upstream's id
+// `<type>~<ip>~<pod>.<ns>~<ns>.svc.cluster.local` and metadata, built from
+// config. istiod reads the proxy type from the id's first field. Pure.
+
+/** The proxy type leading the node id (ztunnel announces `ztunnel`). */
+export type ProxyType = 'ztunnel' | 'waypoint' | 'router' | 'sidecar';
 
 export interface NodeInput {
+  readonly proxyType: ProxyType;
   readonly instanceIp: string;
   readonly podName: string;
   readonly podNamespace: string;
@@ -18,9 +23,10 @@ export interface XdsNode {
 }
 
 export function xdsNode(n: NodeInput): XdsNode {
+  // Upstream's placeholder when the pod IP is unknown (local runs).
   const ip = n.instanceIp || '1.1.1.1';
   return {
-    id: `ztunnel~${ip}~${n.podName}.${n.podNamespace}~${n.podNamespace}.svc.cluster.local`,
+    id: `${n.proxyType}~${ip}~${n.podName}.${n.podNamespace}~${n.podNamespace}.svc.cluster.local`,
     metadata: {
       ...n.proxyMetadata,
       ...n.jsonMetadata,

@@ -1,7 +1,9 @@
-// One certificate per local identity (never per pod): fetched when the first
-// pod with that identity needs it, renewed at half-life, served while still
-// valid when renewal fails, and forgotten when no local pod has the identity
-// any more. Built on spiffe's RenewingCertificate, which owns the timing.
+// One certificate per identity (never per pod): fetched when the first user
+// of that identity needs it, renewed at half-life, served while still valid
+// when renewal fails, and forgotten when no user has the identity any more.
+// A node proxy (ztunnel) wants its local pods' identities; a proxy with one
+// identity (a waypoint) just asks for its own. Built on spiffe's
+// RenewingCertificate, which owns the timing.
 
 import { parseIstioIdentity, RenewingCertificate, type SpiffeId } from '@ambient-ts/spiffe';
 import type { CertificateSource, WorkloadCertificate } from './ca-client.js';
@@ -42,7 +44,7 @@ export class CertificateManager {
   }
 
   /**
-   * Sets the identities local pods need. New ones are fetched now (prefetch,
+   * Sets the identities needed (ztunnel: its local pods'). New ones are fetched now (prefetch,
    * so the first connection does not wait); ones no longer needed are dropped.
    */
   setWanted(uris: Iterable<string>): void {

@@ -1,10 +1,10 @@
-// How ztunnel reaches istiod (xDS and CA): TLS verified against istiod's root
+// How a proxy reaches istiod (xDS and CA): TLS verified against istiod's root
 // (a file or literal PEM; system roots when unset), the verified name
-// overridable, and per-call metadata with the node token and cluster id.
+// overridable, and per-call metadata with the proxy's token and cluster id.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { credentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
-import type { GrpcEndpoint } from './config.js';
+import type { AuthToken, GrpcEndpoint } from './grpc-endpoint.js';
 
 export function channelCredentials(e: GrpcEndpoint): {
   creds: ChannelCredentials;
@@ -34,4 +34,23 @@ export function metadataFor(e: GrpcEndpoint, token: () => string, clusterId: str
   md.set('clusterid', clusterId);
   for (const [k, v] of Object.entries(e.headers)) md.set(k.toLowerCase(), v);
   return md;
+}
+
+/**
+ * A synchronous reader of the token (gRPC metadata is built synchronously):
+ * a file is re-read on every call because projected tokens rotate.
+ */
+export function tokenReader(t: AuthToken): () => string {
+  if (t.kind === 'literal') return () => t.value;
+  return () => {
+    try {
+      return readFileSync(t.value, 'utf8').trim();
+    } catch (err) {
+      throw new Error(
+        `cannot read the token file ${t.value} (${(err as Error).message}); ` +
+          'is the projected service account token (audience istio-ca) mounted?',
+        { cause: err },
+      );
+    }
+  };
 }
