@@ -75,7 +75,6 @@ export interface ZtunnelAddresses {
   readonly readiness: AddressInfo;
 }
 
-/** Reads a token per call: projected tokens rotate on disk. */
 export class Ztunnel {
   readonly state: ProxyState;
   readonly metrics = new ZtunnelMetrics();
