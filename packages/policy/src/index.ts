@@ -88,6 +88,7 @@ export type {
   L7Rule,
   L7Source,
   PathTemplateMatcher,
+  RequestPrincipalField,
   RequestPrincipalMatcher,
 } from './l7-model.js';
 export { compileL7Policy, failClosedL7Policy, parseL7Policy } from './l7-compile.js';
@@ -102,3 +103,14 @@ export {
   type L7EvaluationOptions,
   type L7Request,
 } from './l7-evaluator.js';
+export {
+  asciiLower,
+  formatL7StringMatcher,
+  matchesL7String,
+  stringMatchFromProto,
+  type CaselessMatcher,
+  type L7StringMatcher,
+  type RegexMatcher,
+} from './l7-string-match.js';
+export { MAX_REGEX_LENGTH, Re2Pattern } from './re2.js';
+export { L7PolicyRejectedError, l7PolicyFromProto, type L7ListenerProtocol } from './l7-proto.js';

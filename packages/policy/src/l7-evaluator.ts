@@ -19,8 +19,9 @@ import type {
   L7Policy,
   L7Source,
   PathTemplateMatcher,
-  RequestPrincipalMatcher,
+  RequestPrincipalField,
 } from './l7-model.js';
+import { matchesL7String, type L7StringMatcher } from './l7-string-match.js';
 import { policyKey } from './l4-model.js';
 import { normalizeRequestPath, type PathNormalization } from './path-normalization.js';
 import { matchesString, type StringMatcher } from './string-match.js';
@@ -169,8 +170,8 @@ function holds<T, R>(
   return positive && negative;
 }
 
-function globMatches(m: StringMatcher | GlobMatcher, value: string): boolean {
-  if (m.kind !== 'glob') return matchesString(m, value);
+function globMatches(m: L7StringMatcher | GlobMatcher, value: string): boolean {
+  if (m.kind !== 'glob') return matchesL7String(m, value);
   const [first = '', ...rest] = m.parts;
   const last = rest.pop() ?? '';
   if (!value.startsWith(first) || value.length < first.length + last.length) return false;
@@ -204,8 +205,8 @@ function templateRegex(m: PathTemplateMatcher): RegExp {
   return re;
 }
 
-function pathMatches(m: StringMatcher | PathTemplateMatcher, path: string): boolean {
-  return m.kind === 'template' ? templateRegex(m).test(path) : matchesString(m, path);
+function pathMatches(m: L7StringMatcher | PathTemplateMatcher, path: string): boolean {
+  return m.kind === 'template' ? templateRegex(m).test(path) : matchesL7String(m, path);
 }
 
 /** A value naming a port compares with the whole authority, any other with the host alone. */
@@ -224,9 +225,10 @@ function jwtPrincipal(r: PreparedRequest): { issuer: string; subject: string } |
 }
 
 function requestPrincipalMatches(
-  m: RequestPrincipalMatcher,
+  m: RequestPrincipalField,
   p: { issuer: string; subject: string },
 ): boolean {
+  if (!('issuer' in m)) return matchesL7String(m, `${p.issuer}/${p.subject}`);
   return matchesString(m.issuer, p.issuer) && matchesString(m.subject, p.subject);
 }
 
@@ -249,9 +251,9 @@ function claimValues(
 }
 
 /** Claim lists are membership tests (any element), whatever the policy's action. */
-function claimHolds(f: Field<StringMatcher>, values: readonly string[] | undefined): boolean {
+function claimHolds(f: Field<L7StringMatcher>, values: readonly string[] | undefined): boolean {
   if (values === undefined || values.length === 0) return f.values.length === 0;
-  const has = (m: StringMatcher): boolean => values.some((v) => matchesString(m, v));
+  const has = (m: L7StringMatcher): boolean => values.some((v) => matchesL7String(m, v));
   return (f.values.length === 0 || f.values.some(has)) && !f.notValues.some(has);
 }
 
@@ -266,7 +268,12 @@ function sourceHolds(s: L7Source, r: PreparedRequest, d: Direction): boolean {
   const id = r.identity ? [r.identity] : undefined;
   const jwt = jwtPrincipal(r);
   return (
-    holds(s.principals, r.principal === undefined ? undefined : [r.principal], matchesString, d) &&
+    holds(
+      s.principals,
+      r.principal === undefined ? undefined : [r.principal],
+      matchesL7String,
+      d,
+    ) &&
     holds(
       s.namespaces,
       id?.map((i) => i.namespace),
@@ -290,7 +297,7 @@ function operationHolds(o: L7Operation, r: PreparedRequest, d: Direction): boole
   return (
     holds(o.hosts, [r], hostMatches, d) &&
     holds(o.ports, [r.destinationPort], (p, port) => p === port, d) &&
-    holds(o.methods, [r.method], matchesString, d) &&
+    holds(o.methods, [r.method], matchesL7String, d) &&
     holds(o.paths, d === 'any' ? r.pathReadings : [r.path], pathMatches, d)
   );
 }
@@ -326,7 +333,7 @@ function conditionHolds(c: L7Condition, r: PreparedRequest, d: Direction): boole
   const m = cond.match;
   switch (key.kind) {
     case 'request.headers':
-      return holds(m, headerReadings(r, key.header), matchesString, d);
+      return holds(m, headerReadings(r, key.header), matchesL7String, d);
     case 'request.auth.claims':
       return claimHolds(m, claimValues(r.claims, key.claim));
     case 'request.auth.audiences':
@@ -334,11 +341,11 @@ function conditionHolds(c: L7Condition, r: PreparedRequest, d: Direction): boole
     case 'request.auth.presenter':
       return claimHolds(m, claimValues(r.claims, ['azp']));
     case 'source.principal':
-      return holds(m, r.principal === undefined ? undefined : [r.principal], matchesString, d);
+      return holds(m, r.principal === undefined ? undefined : [r.principal], matchesL7String, d);
     case 'source.trustDomain':
-      return holds(m, r.identity && [r.identity.trustDomain], matchesString, d);
+      return holds(m, r.identity && [r.identity.trustDomain], matchesL7String, d);
     case 'connection.sni':
-      return holds(m, r.sni === undefined ? undefined : [r.sni], matchesString, d);
+      return holds(m, r.sni === undefined ? undefined : [r.sni], matchesL7String, d);
     default:
       return d === 'any'; // a string key we do not know how to read: fail closed
   }

@@ -5,6 +5,7 @@ import type { ConditionKey } from './condition-keys.js';
 import type { Cidr } from './ip.js';
 import type { ServiceAccountRef } from './l4-model.js';
 import type { AuthzAction } from './model.js';
+import type { L7StringMatcher } from './l7-string-match.js';
 import type { StringMatcher } from './string-match.js';
 
 /** A `*` anywhere (Envoy compiles namespace values to `.*` globs); no `*` is exact. */
@@ -26,6 +27,12 @@ export interface RequestPrincipalMatcher {
   readonly subject: StringMatcher;
 }
 
+/**
+ * A request principal as the waypoint config carries it: one matcher over the
+ * whole `iss/sub` string (Envoy's reading), or the split form above.
+ */
+export type RequestPrincipalField = RequestPrincipalMatcher | L7StringMatcher;
+
 /** A positive list (any may match; empty = no constraint) and a negative list (none may match). */
 export interface Field<T> {
   readonly values: readonly T[];
@@ -34,9 +41,9 @@ export interface Field<T> {
 
 export interface L7Source {
   /** Peer principal without `spiffe://`. */
-  readonly principals: Field<StringMatcher>;
-  readonly requestPrincipals: Field<RequestPrincipalMatcher>;
-  readonly namespaces: Field<StringMatcher | GlobMatcher>;
+  readonly principals: Field<L7StringMatcher>;
+  readonly requestPrincipals: Field<RequestPrincipalField>;
+  readonly namespaces: Field<L7StringMatcher | GlobMatcher>;
   readonly serviceAccounts: Field<ServiceAccountRef>;
   readonly trustDomains: Field<StringMatcher>;
   /** The peer (connection) source address. */
@@ -49,17 +56,17 @@ export interface L7Operation {
   /** Lower-cased; compared case-insensitively, against the host without port unless the value names one. */
   readonly hosts: Field<StringMatcher>;
   readonly ports: Field<number>;
-  readonly methods: Field<StringMatcher>;
-  readonly paths: Field<StringMatcher | PathTemplateMatcher>;
+  readonly methods: Field<L7StringMatcher>;
+  readonly paths: Field<L7StringMatcher | PathTemplateMatcher>;
 }
 
 export type L7ConditionValues =
   | { readonly type: 'ip'; readonly match: Field<Cidr> }
   | { readonly type: 'port'; readonly match: Field<number> }
   | { readonly type: 'serviceAccount'; readonly match: Field<ServiceAccountRef> }
-  | { readonly type: 'requestPrincipal'; readonly match: Field<RequestPrincipalMatcher> }
-  | { readonly type: 'namespace'; readonly match: Field<StringMatcher | GlobMatcher> }
-  | { readonly type: 'string'; readonly match: Field<StringMatcher> }
+  | { readonly type: 'requestPrincipal'; readonly match: Field<RequestPrincipalField> }
+  | { readonly type: 'namespace'; readonly match: Field<L7StringMatcher | GlobMatcher> }
+  | { readonly type: 'string'; readonly match: Field<L7StringMatcher> }
   /** Keys we cannot evaluate (experimental.envoy.filters.*): fail closed for the policy's action. */
   | { readonly type: 'unsupported' };
 
