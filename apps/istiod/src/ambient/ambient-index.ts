@@ -10,7 +10,9 @@ import type { PeerAuthn } from '@ambient-ts/policy';
 import { selectsLabels } from '../kube/label-selector.js';
 import type { StoreEvent } from '../kube/object-store.js';
 import {
+  asArray,
   asRecord,
+  asString,
   asStringMap,
   objectKey,
   type EndpointSlice,
@@ -342,6 +344,7 @@ export class AmbientIndex {
       this.markDirty(`l7se:${objectKey(o)}`);
     }
     for (const o of i.workloadEntries.list()) this.markDirty(`we:${objectKey(o)}`);
+    for (const o of i.httpRoutes.list()) for (const p of routeParents(o)) this.markDirty(`l7${p}`);
     for (const o of i.authorizationPolicies.list()) {
       this.translate(o);
       this.markDirty(`ap:${objectKey(o)}`);
@@ -663,6 +666,7 @@ export class AmbientIndex {
       }
       case 'l7svc': {
         const svc = this.ctx.service(key);
+        if (!svc) this.warnRoutesWithMissingParent('Service', key);
         const binding = svc ? bindService(svc.metadata, this.ctx) : {};
         if (!svc || !binding.waypoint) {
           this.setListeners(source, [], undefined);
@@ -687,6 +691,7 @@ export class AmbientIndex {
       }
       case 'l7se': {
         const se = this.ctx.serviceEntry(key);
+        if (!se) this.warnRoutesWithMissingParent('ServiceEntry', key);
         const binding = se ? bindService(se.metadata, this.ctx) : {};
         if (!se || !binding.waypoint) {
           this.setListeners(source, [], undefined);
@@ -733,6 +738,32 @@ export class AmbientIndex {
         );
         return;
       }
+    }
+  }
+
+  /**
+   * An HTTPRoute whose mesh parent does not exist applies nowhere. Upstream
+   * says so on the route's parent status (Accepted=False, NoMatchingParent);
+   * we log it with upstream's message.
+   */
+  private warnRoutesWithMissingParent(kind: 'Service' | 'ServiceEntry', key: string): void {
+    const slash = key.indexOf('/');
+    const [ns, name] = [key.slice(0, slash), key.slice(slash + 1)];
+    const group = kind === 'Service' ? '' : 'networking.istio.io';
+    for (const route of this.inputs.httpRoutes.list()) {
+      const namesParent = asArray(asRecord(route.spec)?.parentRefs).some((raw) => {
+        const ref = asRecord(raw);
+        const refGroup = asString(ref?.group) ?? '';
+        return (
+          asString(ref?.kind) === kind &&
+          (refGroup === group || (group === '' && refGroup === 'core')) &&
+          asString(ref?.name) === name &&
+          (asString(ref?.namespace) ?? route.metadata.namespace) === ns
+        );
+      });
+      if (!namesParent) continue;
+      const what = kind === 'Service' ? 'parent service' : 'parent service entry';
+      this.warn(`HTTPRoute/${objectKey(route)}`, `${what}: "${name}" not found`);
     }
   }
 

@@ -47,12 +47,23 @@ export interface PolicyTranslation {
   readonly warnings: readonly string[];
 }
 
+/**
+ * The workloads a policy that failed validation still applies to. A selector
+ * that cannot be read — labels that are not strings, or an empty key or `*`
+ * that upstream's admission refuses — says nothing reliable about which pods
+ * were meant, so the fail-closed stand-in covers the whole namespace rather
+ * than matching nothing (a DENY that matches nothing denies nothing).
+ */
 function lenientSelection(obj: KubeObject): WorkloadSelection {
   const selector = asRecord(obj.spec)?.selector;
   if (selector === undefined || selector === null) return { kind: 'none' };
   const rec = asRecord(selector);
   const labels = rec?.matchLabels === undefined ? {} : asStringMap(rec.matchLabels);
-  return labels ? { kind: 'labels', matchLabels: labels } : { kind: 'all' };
+  if (!labels) return { kind: 'all' };
+  const unreadable = Object.entries(labels).some(
+    ([k, v]) => k === '' || k.includes('*') || v.includes('*'),
+  );
+  return unreadable ? { kind: 'all' } : { kind: 'labels', matchLabels: labels };
 }
 
 export function translateAuthorizationPolicy(

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { workload } from '@ambient-ts/xds-types';
 import { security } from '@ambient-ts/xds-types';
+import type { KubeObject } from '../kube/objects.js';
 import type { AmbientIndex } from './ambient-index.js';
 import {
   authorizationPolicy,
@@ -14,6 +15,15 @@ import {
   serviceEntry,
   waypointGateway,
 } from './testing/fixtures.js';
+
+function httpRoute(name: string, spec: unknown): KubeObject {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name, namespace: 'default' },
+    spec,
+  };
+}
 
 function workloadOf(index: AmbientIndex, uid: string): workload.Workload {
   const out = index.addresses.get(uid);
@@ -100,6 +110,40 @@ describe('malformed AuthorizationPolicies fail closed', () => {
     expect(workloadOf(index, 'cluster0//Pod/other/elsewhere').authorizationPolicies).toEqual([]);
   });
 
+  it('a selector with a wildcard or an empty key (refused by upstream admission) covers the whole namespace, not no workload', () => {
+    const { inputs, index } = withPods();
+    inputs.authorizationPolicies.upsert(
+      authorizationPolicy('wild-selector', {
+        selector: { matchLabels: { app: 'a*' } },
+        action: 'DENY',
+        rules: [{ from: [{ source: { namespaces: ['evil'] } }] }],
+      }),
+    );
+    inputs.authorizationPolicies.upsert(
+      authorizationPolicy('empty-key', {
+        selector: { matchLabels: { '': 'a' } },
+        action: 'ALLOW',
+        rules: [{ from: [{ source: { namespaces: ['friends'] } }] }],
+      }),
+    );
+    const change = index.flush();
+    for (const name of ['a', 'b']) {
+      expect(workloadOf(index, `cluster0//Pod/default/${name}`).authorizationPolicies).toEqual([
+        'default/empty-key',
+        'default/wild-selector',
+      ]);
+    }
+    expect(workloadOf(index, 'cluster0//Pod/other/elsewhere').authorizationPolicies).toEqual([]);
+    expect(index.authorizations.get('default/wild-selector')?.message.rules[0]?.clauses).toEqual(
+      [],
+    );
+    expect(index.authorizations.get('default/empty-key')?.message.rules).toEqual([]);
+    expect(change.statuses.map((s) => s.conditions.get('ZtunnelAccepted')?.reason).sort()).toEqual([
+      'Invalid',
+      'Invalid',
+    ]);
+  });
+
   it('an unknown action enum value is enforced as deny-all, not ignored', () => {
     const { inputs, index } = withPods();
     inputs.authorizationPolicies.upsert(
@@ -149,6 +193,43 @@ describe('other malformed objects', () => {
     expect(change.warnings.some((w) => w.message.includes('enforced as STRICT until fixed'))).toBe(
       true,
     );
+  });
+
+  it('a PeerAuthentication with a wildcard selector is enforced as STRICT for its whole namespace', () => {
+    const { inputs, index } = withPods();
+    inputs.peerAuthentications.upsert(
+      peerAuthentication('wild', {
+        selector: { matchLabels: { app: '*' } },
+        mtls: { mode: 'STRICT' },
+      }),
+    );
+    const change = index.flush();
+    for (const name of ['a', 'b']) {
+      expect(workloadOf(index, `cluster0//Pod/default/${name}`).authorizationPolicies).toEqual([
+        'istio-system/istio_converted_static_strict',
+      ]);
+    }
+    expect(workloadOf(index, 'cluster0//Pod/other/elsewhere').authorizationPolicies).toEqual([]);
+    expect(change.warnings.some((w) => w.message.includes('wildcard is not supported'))).toBe(true);
+  });
+
+  it('an HTTPRoute whose parent Service does not exist is logged, as upstream reports it', () => {
+    const { inputs, index } = withPods();
+    inputs.httpRoutes.upsert(
+      httpRoute('orphan', {
+        parentRefs: [
+          { group: '', kind: 'Service', name: 'nowhere', port: 80 },
+          // A Gateway parent is not a mesh parent: no warning about a missing Service.
+          { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'ingress' },
+        ],
+        rules: [{ backendRefs: [{ name: 'a', port: 80 }] }],
+      }),
+    );
+    const change = index.flush();
+    expect(change.warnings).toEqual([
+      { object: 'HTTPRoute/default/orphan', message: 'parent service: "nowhere" not found' },
+    ]);
+    expect([...index.listeners.names()]).toEqual([]);
   });
 
   it('a ServiceEntry with garbage everywhere yields warnings and no crash', () => {
