@@ -5,17 +5,20 @@
 
 import { readFileSync } from 'node:fs';
 import type { HboneSettings } from '@ambient-ts/hbone';
-import type { AuthToken, GrpcEndpoint } from '@ambient-ts/istiod-client';
+import {
+  ConfigError,
+  envBool,
+  envDuration,
+  envHostPort,
+  envInt,
+  envPrefixed,
+  grpcEndpointFromEnv,
+  type AuthToken,
+  type GrpcEndpoint,
+  type ProxyEnv,
+} from '@ambient-ts/istiod-client';
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    reason: string,
-  ) {
-    super(`${variable}: ${reason}`);
-  }
-}
+export { ConfigError, parseDurationMs } from '@ambient-ts/istiod-client';
 
 export interface Config {
   readonly nodeName: string;
@@ -71,120 +74,16 @@ export interface Config {
   readonly responseBaggage: boolean;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function bool(env: Env, name: string, dflt: boolean): boolean {
-  const v = env[name];
-  if (v === undefined || v === '') return dflt;
-  if (/^(true|1|yes|on)$/i.test(v)) return true;
-  if (/^(false|0|no|off)$/i.test(v)) return false;
-  throw new ConfigError(name, `"${v}" is not a boolean (true/false)`);
-}
-
-function int(env: Env, name: string, dflt: number, min = 0, max = 2 ** 31 - 1): number {
-  const v = env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(name, `"${v}" is not an integer in [${min}, ${max}]`);
-  }
-  return n;
-}
-
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Go/Rust-style durations: `5s`, `1m30s`, `250ms`, or a bare number of seconds. */
-export function parseDurationMs(text: string): number | undefined {
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-  let total = 0;
-  let consumed = 0;
-  for (const m of text.matchAll(re)) {
-    total += Number(m[1]) * (UNITS[m[2] ?? ''] ?? 0);
-    consumed += m[0].length;
-  }
-  return consumed === text.length && consumed > 0 ? total : undefined;
-}
-
-function duration(env: Env, name: string, dfltMs: number): number {
-  const v = env[name];
-  if (v === undefined || v === '') return dfltMs;
-  const ms = parseDurationMs(v);
-  if (ms === undefined) throw new ConfigError(name, `"${v}" is not a duration (e.g. 5s, 1m, 24h)`);
-  return ms;
-}
-
-function hostPort(env: Env, name: string, dflt: string): { host: string; port: number } {
-  const v = env[name] || dflt;
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(v);
-  const port = Number(m?.[3]);
-  if (!m || !Number.isInteger(port) || port > 65535) {
-    throw new ConfigError(name, `"${v}" is not host:port`);
-  }
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
-}
-
-function prefixed(env: Env, prefix: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) {
-    if (k.startsWith(prefix) && v !== undefined) out[k.slice(prefix.length)] = v;
-  }
-  return out;
-}
-
-function grpcEndpoint(
-  env: Env,
-  name: 'XDS_ADDRESS' | 'CA_ADDRESS',
-  rootVar: string,
-  altVar: string,
-  headerPrefix: string,
-): GrpcEndpoint {
-  const dflt = env.KUBERNETES_SERVICE_HOST
-    ? 'https://istiod.istio-system.svc:15012'
-    : 'https://localhost:15012';
-  let v = env[name] ?? dflt;
-  if (v === '')
-    throw new ConfigError(name, 'is empty; local (file) configuration is not supported');
-  if (v.startsWith('unix:')) {
-    return {
-      target: v.replace(/^unix:\/\//, 'unix:'),
-      tls: false,
-      rootCa: undefined,
-      altHostname: undefined,
-      headers: prefixed(env, headerPrefix),
-    };
-  }
-  // Upstream: an address without a scheme is https.
-  if (!/^[a-z]+:\/\//.test(v)) v = `https://${v}`;
-  let url: URL;
-  try {
-    url = new URL(v);
-  } catch {
-    throw new ConfigError(name, `"${v}" is not a URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError(name, `scheme ${url.protocol} is not supported (https, http or unix:)`);
-  }
-  const tls = url.protocol === 'https:';
-  const port = url.port || (tls ? '443' : '80');
-  const rootCa = env[rootVar] ?? './var/run/secrets/istio/root-cert.pem';
-  return {
-    target: `${url.hostname}:${port}`,
-    tls,
-    rootCa: rootCa === 'SYSTEM' ? undefined : rootCa,
-    altHostname: env[altVar] || undefined,
-    headers: prefixed(env, headerPrefix),
-  };
-}
+type Env = ProxyEnv;
 
 /** Upstream's drain deadline: CONNECTION_TERMINATION_DEADLINE, else from the grace period, else 5 s. */
 function terminationDeadline(env: Env): number {
   if (env.CONNECTION_TERMINATION_DEADLINE) {
-    return duration(env, 'CONNECTION_TERMINATION_DEADLINE', 5000);
+    return envDuration(env, 'CONNECTION_TERMINATION_DEADLINE', 5000);
   }
   const grace = env.TERMINATION_GRACE_PERIOD_SECONDS;
   if (grace) {
-    const g = int(env, 'TERMINATION_GRACE_PERIOD_SECONDS', 0, 0);
+    const g = envInt(env, 'TERMINATION_GRACE_PERIOD_SECONDS', 0, 0);
     return Math.max(1, g > 10 ? g - 5 : g - 1) * 1000;
   }
   return 5000;
@@ -221,9 +120,9 @@ export function loadConfig(
       'is required: local pods are the xDS workloads whose node equals it (set it from spec.nodeName)',
     );
   }
-  const proxyMetadata = prefixed(env, 'ISTIO_META_');
+  const proxyMetadata = envPrefixed(env, 'ISTIO_META_');
   const jsonMetadata: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(prefixed(env, 'ISTIO_METAJSON_'))) {
+  for (const [k, v] of Object.entries(envPrefixed(env, 'ISTIO_METAJSON_'))) {
     try {
       jsonMetadata[k] = JSON.parse(v) as unknown;
     } catch {
@@ -236,11 +135,11 @@ export function loadConfig(
     throw new ConfigError('LOG_FORMAT', `"${logFormat}" is neither json nor plain`);
   }
   const hbone: Partial<HboneSettings> = {
-    streamWindowBytes: int(env, 'HTTP2_STREAM_WINDOW_SIZE', 4 * 1024 * 1024, 65_535),
-    connectionWindowBytes: int(env, 'HTTP2_CONNECTION_WINDOW_SIZE', 16 * 1024 * 1024, 65_535),
-    maxFrameBytes: int(env, 'HTTP2_FRAME_SIZE', 1024 * 1024, 16_384, 2 ** 24 - 1),
-    poolMaxStreamsPerConnection: int(env, 'POOL_MAX_STREAMS_PER_CONNECTION', 100, 1),
-    poolIdleReleaseMs: duration(env, 'POOL_UNUSED_RELEASE_TIMEOUT', 5 * 60_000),
+    streamWindowBytes: envInt(env, 'HTTP2_STREAM_WINDOW_SIZE', 4 * 1024 * 1024, 65_535),
+    connectionWindowBytes: envInt(env, 'HTTP2_CONNECTION_WINDOW_SIZE', 16 * 1024 * 1024, 65_535),
+    maxFrameBytes: envInt(env, 'HTTP2_FRAME_SIZE', 1024 * 1024, 16_384, 2 ** 24 - 1),
+    poolMaxStreamsPerConnection: envInt(env, 'POOL_MAX_STREAMS_PER_CONNECTION', 100, 1),
+    poolIdleReleaseMs: envDuration(env, 'POOL_UNUSED_RELEASE_TIMEOUT', 5 * 60_000),
   };
   return {
     nodeName,
@@ -252,30 +151,30 @@ export function loadConfig(
     clusterDomain: env.CLUSTER_DOMAIN || 'cluster.local',
     proxyMetadata,
     jsonMetadata,
-    xds: grpcEndpoint(env, 'XDS_ADDRESS', 'XDS_ROOT_CA', 'ALT_XDS_HOSTNAME', 'XDS_HEADER_'),
-    ca: grpcEndpoint(env, 'CA_ADDRESS', 'CA_ROOT_CA', 'ALT_CA_HOSTNAME', 'CA_HEADER_'),
+    xds: grpcEndpointFromEnv(env, 'XDS_ADDRESS', 'XDS_ROOT_CA', 'ALT_XDS_HOSTNAME', 'XDS_HEADER_'),
+    ca: grpcEndpointFromEnv(env, 'CA_ADDRESS', 'CA_ROOT_CA', 'ALT_CA_HOSTNAME', 'CA_HEADER_'),
     authToken:
       token.includes('/') || token.startsWith('.')
         ? { kind: 'file', value: token }
         : { kind: 'literal', value: token },
-    secretTtlSeconds: Math.round(duration(env, 'SECRET_TTL', 24 * 3_600_000) / 1000),
+    secretTtlSeconds: Math.round(envDuration(env, 'SECRET_TTL', 24 * 3_600_000) / 1000),
     inpodUds: env.INPOD_UDS || '/var/run/ztunnel/ztunnel.sock',
-    inpodPortReuse: bool(env, 'INPOD_PORT_REUSE', true),
-    packetMark: int(env, 'PACKET_MARK', 1337, 1, 2 ** 32 - 1),
-    dnsProxy: bool(env, 'ISTIO_META_DNS_CAPTURE', true),
+    inpodPortReuse: envBool(env, 'INPOD_PORT_REUSE', true),
+    packetMark: envInt(env, 'PACKET_MARK', 1337, 1, 2 ** 32 - 1),
+    dnsProxy: envBool(env, 'ISTIO_META_DNS_CAPTURE', true),
     dnsUpstreams: env.DNS_UPSTREAM
       ? env.DNS_UPSTREAM.split(',')
           .map((x) => x.trim())
           .filter(Boolean)
       : resolvConfNameservers(resolvConf()),
-    adminAddr: hostPort(env, 'ADMIN_ADDR', '127.0.0.1:15000'),
-    statsAddr: hostPort(env, 'STATS_ADDR', '[::]:15020'),
-    readinessAddr: hostPort(env, 'READINESS_ADDR', '[::]:15021'),
+    adminAddr: envHostPort(env, 'ADMIN_ADDR', '127.0.0.1:15000'),
+    statsAddr: envHostPort(env, 'STATS_ADDR', '[::]:15020'),
+    readinessAddr: envHostPort(env, 'READINESS_ADDR', '[::]:15021'),
     logFormat,
     logLevel: env.RUST_LOG || env.LOG_LEVEL || 'info',
     hbone,
     terminationDeadlineMs: terminationDeadline(env),
-    enforceWaypoint: bool(env, 'ZTUNNEL_ENFORCE_WAYPOINT', true),
-    responseBaggage: bool(env, 'ENABLE_RESPONSE_BAGGAGE', true),
+    enforceWaypoint: envBool(env, 'ZTUNNEL_ENFORCE_WAYPOINT', true),
+    responseBaggage: envBool(env, 'ENABLE_RESPONSE_BAGGAGE', true),
   };
 }

@@ -19,3 +19,14 @@ export {
   type CertificateLogger,
 } from './cert-manager.js';
 export { xdsNode, type NodeInput, type ProxyType, type XdsNode } from './xds-node.js';
+export {
+  ConfigError,
+  envBool,
+  envDuration,
+  envHostPort,
+  envInt,
+  envPrefixed,
+  grpcEndpointFromEnv,
+  parseDurationMs,
+  type ProxyEnv,
+} from './proxy-env.js';

@@ -38,3 +38,4 @@ export { workloadFromProto, serviceFromProto, ResourceRejectedError } from './co
 export { createStateStore, type ProxyState, type StateUpdater, type StateChange } from './store.js';
 export { applyAddressUpdate, applyAuthorizationUpdate, XdsRejection } from './resource-handlers.js';
 export { targetPort } from './target-port.js';
+export { pickEndpoint, type EndpointCandidate, type LocalityView } from './endpoint-pick.js';
