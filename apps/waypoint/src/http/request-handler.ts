@@ -1,0 +1,479 @@
+// One HTTP request through the waypoint: the L7 plan (authorization, route,
+// fault, rewrite — decided by ../l7), then its execution: delay, endpoint
+// choice through WDS, HBONE to the endpoint, per-try and overall timeouts,
+// retries with backoff, mirrors, response header modifiers, and one metric +
+// access-log record when the response is done. Local replies use Envoy's
+// texts, which clients and dashboards already know.
+
+import {
+  request as httpRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  parseIp,
+  type LocalityView,
+  type ProxyState,
+  type Service,
+  type Workload,
+} from '@ambient-ts/workload-state';
+import type { waypoint } from '@ambient-ts/xds-types';
+import {
+  applyResponseModifiers,
+  planRequest,
+  type AttemptOutcome,
+  type CompiledListener,
+  type OutgoingHeaders,
+  type RequestPlan,
+} from '../l7/index.js';
+import type { RequestFacts } from '../telemetry/request-labels.js';
+import { backendEndpoint, describeBackend } from '../upstream/backend-endpoint.js';
+import type { UpstreamConnector } from '../upstream/upstream-connector.js';
+import { endToEndHeaders, localReplyHeaders, upstreamHeaders } from './headers.js';
+
+/** What the HBONE tunnel a request arrived on tells us. */
+export interface TunnelContext {
+  readonly listener: CompiledListener;
+  readonly service: Service;
+  /** The verified SPIFFE URI of the HBONE client (the source ztunnel, for its pod). */
+  readonly peerIdentity: string;
+  /** The original client IP (the HBONE connection's source is the client pod itself). */
+  readonly peerIp: string;
+  readonly destination: { readonly ip: string; readonly port: number };
+}
+
+export interface RequestRecord extends RequestFacts {
+  readonly method: string;
+  readonly path: string;
+  readonly authority: string;
+  readonly route: string | undefined;
+  readonly upstream: string | undefined;
+  readonly durationMs: number;
+  readonly attempts: number;
+  readonly detail: string | undefined;
+}
+
+export interface HandlerDeps {
+  readonly state: ProxyState;
+  /** The waypoint's network: WDS addresses are keyed by network. */
+  readonly network: string;
+  readonly connector: UpstreamConnector;
+  readonly self: () => LocalityView;
+  readonly random: () => number;
+  readonly onComplete: (record: RequestRecord) => void;
+  /** Largest request body buffered for retries and mirrors. */
+  readonly maxBufferedBodyBytes?: number;
+}
+
+const DEFAULT_MAX_BUFFER = 4 * 1024 * 1024;
+
+interface Outcome {
+  status: number;
+  flags: string;
+  grpcStatus?: string;
+  destination?: Workload;
+  destinationIdentity?: string;
+  upstream?: string;
+  attempts: number;
+  detail?: string;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(c);
+    });
+    req.once('end', () => { resolve(Buffer.concat(chunks)); });
+    req.once('error', reject);
+  });
+}
+
+function reply(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: OutgoingHeaders = {},
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, localReplyHeaders(body, headers));
+  res.end(body);
+}
+
+type AttemptResult =
+  | { readonly kind: 'response'; readonly response: IncomingMessage }
+  | {
+      readonly kind: 'failed';
+      readonly outcome: AttemptOutcome;
+      readonly flags: string;
+      readonly detail: string;
+    };
+
+export function createRequestHandler(deps: HandlerDeps) {
+  const maxBuffer = deps.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFER;
+
+  /** Opens a tunnel to an endpoint of `backend` and sends the request; resolves at the response head. */
+  async function attempt(
+    ctx: TunnelContext,
+    plan: Extract<RequestPlan, { kind: 'forward' }>,
+    backend: waypoint.Backend,
+    body: Buffer | IncomingMessage,
+    out: Outcome,
+    signal: AbortSignal,
+  ): Promise<AttemptResult> {
+    const family = ctx.destination.ip.includes(':') ? 6 : 4;
+    const chosen = backendEndpoint(deps.state, backend, deps.self(), family, deps.random);
+    if (chosen.kind === 'unavailable') {
+      return {
+        kind: 'failed',
+        outcome: { error: 'connect-failure' },
+        flags: 'UH',
+        detail: chosen.reason,
+      };
+    }
+    const { candidate } = chosen;
+    out.destination = candidate.workload;
+    out.upstream = `${candidate.ip}:${candidate.port}`;
+    out.destinationIdentity =
+      candidate.workload.protocol === 'HBONE' ? chosen.identities[0] : undefined;
+    let stream: Duplex;
+    try {
+      stream = await deps.connector.connect({
+        endpoint: candidate,
+        identities: chosen.identities,
+        clientIp: ctx.peerIp,
+        serviceHostname: chosen.serviceHostname,
+        signal,
+      });
+    } catch (err) {
+      return {
+        kind: 'failed',
+        outcome: { error: 'connect-failure' },
+        flags: 'UF',
+        detail: `${describeBackend(backend)} via ${out.upstream}: ${(err as Error).message}`,
+      };
+    }
+    return new Promise<AttemptResult>((resolve) => {
+      const headers: OutgoingHttpHeaders = upstreamHeaders(plan.headers, plan.authority);
+      const up = httpRequest({
+        method: plan.method,
+        path: plan.path,
+        headers,
+        agent: false,
+        createConnection: () => stream,
+      });
+      const onAbort = (): void => {
+        up.destroy();
+        stream.destroy();
+        resolve({
+          kind: 'failed',
+          outcome: { error: 'timeout' },
+          flags: 'UT',
+          detail: 'upstream request timeout',
+        });
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      up.once('response', (response) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve({ kind: 'response', response });
+      });
+      up.once('error', (err) => {
+        signal.removeEventListener('abort', onAbort);
+        stream.destroy();
+        resolve({
+          kind: 'failed',
+          outcome: { error: 'reset' },
+          flags: 'UC',
+          detail: `upstream reset: ${err.message}`,
+        });
+      });
+      if (Buffer.isBuffer(body)) up.end(body);
+      else body.pipe(up);
+    });
+  }
+
+  function mirror(
+    ctx: TunnelContext,
+    plan: Extract<RequestPlan, { kind: 'forward' }>,
+    body: Buffer,
+  ): void {
+    for (const backend of plan.mirrors) {
+      const ctl = new AbortController();
+      const t = setTimeout(() => { ctl.abort(); }, 30_000);
+      const scratch: Outcome = { status: 0, flags: '-', attempts: 1 };
+      // Envoy marks shadow traffic by suffixing the authority with -shadow.
+      const shadow = { ...plan, authority: plan.authority.replace(/(:\d+)?$/, '-shadow$1') };
+      void attempt(ctx, shadow, backend, body, scratch, ctl.signal).then((r) => {
+        clearTimeout(t);
+        if (r.kind === 'response') r.response.resume();
+      });
+    }
+  }
+
+  async function forward(
+    ctx: TunnelContext,
+    plan: Extract<RequestPlan, { kind: 'forward' }>,
+    req: IncomingMessage,
+    res: ServerResponse,
+    out: Outcome,
+  ): Promise<void> {
+    const overall = new AbortController();
+    const closed = (): void => { overall.abort(); };
+    res.once('close', closed);
+    const requestTimer =
+      plan.requestTimeoutMs !== undefined
+        ? setTimeout(() => { overall.abort(new Error('timeout')); }, plan.requestTimeoutMs)
+        : undefined;
+    try {
+      if (plan.delayMs !== undefined && plan.delayMs > 0) {
+        await sleep(plan.delayMs, overall.signal);
+        out.flags = 'DI';
+      }
+      const needsBuffer =
+        (plan.retry !== undefined && plan.retry.attempts > 0) || plan.mirrors.length > 0;
+      let body: Buffer | IncomingMessage = req;
+      if (needsBuffer) {
+        const buffered = await readBody(req, maxBuffer);
+        if (buffered === undefined) {
+          out.status = 413;
+          out.detail = `request body larger than ${maxBuffer} bytes cannot be retried or mirrored`;
+          reply(res, 413, 'payload too large');
+          return;
+        }
+        body = buffered;
+        mirror(ctx, plan, buffered);
+      }
+      const maxAttempts = 1 + (plan.retry?.attempts ?? 0);
+      for (let n = 1; ; n++) {
+        out.attempts = n;
+        if (overall.signal.aborted) break;
+        const perTry = new AbortController();
+        const onOverall = (): void => { perTry.abort(); };
+        overall.signal.addEventListener('abort', onOverall, { once: true });
+        const perTryTimer =
+          plan.perTryTimeoutMs !== undefined
+            ? setTimeout(() => { perTry.abort(); }, plan.perTryTimeoutMs)
+            : undefined;
+        const result = await attempt(ctx, plan, plan.backend, body, out, perTry.signal);
+        overall.signal.removeEventListener('abort', onOverall);
+        const retryable =
+          n < maxAttempts &&
+          Buffer.isBuffer(body) &&
+          !overall.signal.aborted &&
+          plan.retry !== undefined &&
+          plan.retry.shouldRetry(
+            result.kind === 'response'
+              ? {
+                  status: result.response.statusCode ?? 0,
+                  ...grpcStatusOf(result.response),
+                }
+              : result.outcome,
+          );
+        if (result.kind === 'response' && !retryable) {
+          clearTimeout(perTryTimer);
+          await relayResponse(plan, result.response, res, out, perTry.signal);
+          return;
+        }
+        clearTimeout(perTryTimer);
+        if (result.kind === 'response') result.response.destroy();
+        if (!retryable) {
+          if (result.kind === 'failed') {
+            if (overall.signal.aborted) break;
+            out.flags = result.flags;
+            out.detail = result.detail;
+            const [status, text] = failureReply(result.flags);
+            out.status = status;
+            reply(res, status, text);
+          }
+          return;
+        }
+        out.flags = 'URX';
+        await sleep(plan.retry?.backoffMs(n, deps.random) ?? 25, overall.signal);
+      }
+      // The overall timeout fired (or the client went away).
+      if (!res.destroyed && !res.headersSent) {
+        out.status = 504;
+        out.flags = 'UT';
+        reply(res, 504, 'upstream request timeout');
+      } else {
+        out.status = out.status || 0;
+        out.flags = out.flags === '-' ? 'DC' : out.flags;
+      }
+    } finally {
+      clearTimeout(requestTimer);
+      res.off('close', closed);
+    }
+  }
+
+  function relayResponse(
+    plan: Extract<RequestPlan, { kind: 'forward' }>,
+    response: IncomingMessage,
+    res: ServerResponse,
+    out: Outcome,
+    signal: AbortSignal,
+  ): Promise<void> {
+    out.status = response.statusCode ?? 502;
+    const grpc = grpcStatusOf(response).grpcStatus;
+    if (grpc !== undefined) out.grpcStatus = String(grpc);
+    const headers = applyResponseModifiers(
+      plan.responseModifiers,
+      endToEndHeaders(response.headers),
+    );
+    res.writeHead(out.status, headers);
+    return new Promise((resolve) => {
+      const stop = (): void => {
+        response.destroy();
+        res.destroy();
+        resolve();
+      };
+      signal.addEventListener('abort', stop, { once: true });
+      response.pipe(res);
+      response.once('end', () => {
+        signal.removeEventListener('abort', stop);
+        resolve();
+      });
+      response.once('error', () => {
+        out.flags = 'UR';
+        stop();
+      });
+    });
+  }
+
+  return async function handle(
+    ctx: TunnelContext,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const start = performance.now();
+    const authority = req.headers.host ?? `${ctx.destination.ip}:${ctx.destination.port}`;
+    const out: Outcome = { status: 0, flags: '-', attempts: 0 };
+    let route: string | undefined;
+    try {
+      const plan = planRequest(
+        ctx.listener,
+        {
+          method: req.method ?? 'GET',
+          path: req.url ?? '/',
+          authority,
+          headers: endToEndHeaders(req.headers),
+          peer: { identity: ctx.peerIdentity, ip: ctx.peerIp },
+          destination: ctx.destination,
+        },
+        deps.random,
+      );
+      route = plan.kind === 'deny' ? undefined : plan.route;
+      switch (plan.kind) {
+        case 'deny':
+          out.status = 403;
+          out.flags = 'RBAC';
+          out.detail = plan.policy ? `denied by ${plan.policy}` : 'denied: no ALLOW policy matched';
+          reply(res, 403, plan.body);
+          break;
+        case 'respond':
+          out.status = plan.status;
+          out.flags = RESPOND_FLAGS[plan.reason];
+          reply(res, plan.status, plan.body, plan.headers);
+          break;
+        case 'forward':
+          await forward(ctx, plan, req, res, out);
+          break;
+      }
+    } catch (err) {
+      out.status = 500;
+      out.detail = (err as Error).message;
+      reply(res, 500, 'internal error');
+    }
+    const finish = (): void => {
+      deps.onComplete({
+        peerIdentity: ctx.peerIdentity,
+        source: sourceWorkload(deps, ctx.peerIp),
+        service: ctx.service,
+        destination: out.destination,
+        destinationIdentity: out.destinationIdentity,
+        protocol: (req.headers['content-type'] ?? '').startsWith('application/grpc')
+          ? 'grpc'
+          : 'http',
+        responseCode: out.status,
+        grpcStatus: out.grpcStatus,
+        responseFlags: out.flags,
+        method: req.method ?? '',
+        path: req.url ?? '',
+        authority,
+        route,
+        upstream: out.upstream,
+        durationMs: performance.now() - start,
+        attempts: out.attempts,
+        detail: out.detail,
+      });
+    };
+    if (res.writableFinished || res.destroyed) finish();
+    else res.once('close', finish);
+  };
+}
+
+const RESPOND_FLAGS: Record<Extract<RequestPlan, { kind: 'respond' }>['reason'], string> = {
+  'direct-response': '-',
+  redirect: '-',
+  'no-route': 'NR',
+  'no-backend': 'NC',
+  'fault-abort': 'FI',
+  'bad-request': '-',
+};
+
+function sourceWorkload(deps: HandlerDeps, ip: string): Workload | undefined {
+  const address = parseIp(ip);
+  return address ? deps.state.workloadByAddress({ network: deps.network, address }) : undefined;
+}
+
+/** Envoy's local replies for upstream failures. */
+function failureReply(flags: string): [number, string] {
+  switch (flags) {
+    case 'UH':
+      return [503, 'no healthy upstream'];
+    case 'UT':
+      return [504, 'upstream request timeout'];
+    case 'UF':
+      return [
+        503,
+        'upstream connect error or disconnect/reset before headers. reset reason: connection failure',
+      ];
+    default:
+      return [
+        503,
+        'upstream connect error or disconnect/reset before headers. reset reason: connection termination',
+      ];
+  }
+}
+
+function grpcStatusOf(res: IncomingMessage): { grpcStatus?: number } {
+  const raw = res.headers['grpc-status'];
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw)) return {};
+  return { grpcStatus: Number(raw) };
+}
