@@ -11,7 +11,8 @@ export const PORT = 9080;
 export const NAME = `${NS}/${HOST}:${PORT}`;
 
 export type ListenerInit = MessageInitShape<typeof waypoint.WaypointListenerSchema>;
-export type RouteInit = MessageInitShape<typeof waypoint.RouteSchema>;
+/** A route as a plain init object (not an already-built message), so it can be spread. */
+export type RouteInit = Exclude<MessageInitShape<typeof waypoint.RouteSchema>, waypoint.Route>;
 
 export function listener(init: ListenerInit = {}): waypoint.WaypointListener {
   return create(waypoint.WaypointListenerSchema, {
