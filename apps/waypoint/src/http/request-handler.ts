@@ -186,7 +186,6 @@ export function createRequestHandler(deps: HandlerDeps) {
         method: plan.method,
         path: plan.path,
         headers,
-        agent: false,
         createConnection: () => stream,
       });
       const onAbort = (): void => {
@@ -306,7 +305,8 @@ export function createRequestHandler(deps: HandlerDeps) {
         if (!retryable) {
           if (result.kind === 'failed') {
             if (overall.signal.aborted) break;
-            out.flags = result.flags;
+            // Envoy's URX: the attempts ran out; otherwise the failure's own flag.
+            out.flags = n > 1 ? 'URX' : result.flags;
             out.detail = result.detail;
             const [status, text] = failureReply(result.flags);
             out.status = status;
@@ -314,7 +314,6 @@ export function createRequestHandler(deps: HandlerDeps) {
           }
           return;
         }
-        out.flags = 'URX';
         await sleep(plan.retry?.backoffMs(n, deps.random) ?? 25, overall.signal);
       }
       // The overall timeout fired (or the client went away).

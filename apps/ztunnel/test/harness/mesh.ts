@@ -11,7 +11,11 @@ import { workload as wl } from '@ambient-ts/xds-types';
 import { loadConfig } from '../../src/config.js';
 import { LogManager } from '../../src/telemetry/logging.js';
 import { Ztunnel, type ZtunnelAddresses } from '../../src/ztunnel.js';
-import { ControlPlane, type ServiceInit, type WorkloadInit } from './control-plane.js';
+import {
+  IstiodStandIn as ControlPlane,
+  type ServiceInit,
+  type WorkloadInit,
+} from '@ambient-ts/istiod-client/testing';
 import { NetnsLab, type LabPod } from './lab.js';
 import { TestZdsServer } from './zds-server.js';
 

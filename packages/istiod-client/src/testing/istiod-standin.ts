@@ -1,9 +1,10 @@
-// A stand-in istiod for the integration tests: the xds-types delta-ADS server
-// runtime over a ResourceStore, and the real CA signing core (spiffe's
-// CertificateAuthority) behind a real IstioCertificateService gRPC server that
-// checks the node token and signs for the ImpersonatedIdentity, both on unix
-// sockets (no ports, no network). Resources are given as the protos istiod
-// would send.
+// A stand-in istiod for proxies' integration tests (ztunnel, waypoint): the
+// xds-types delta-ADS server runtime over a ResourceStore, and the real CA
+// signing core (spiffe's CertificateAuthority) behind a real
+// IstioCertificateService gRPC server, both on unix sockets (no ports, no
+// network). The CA checks the bearer token: the node token may impersonate
+// (ztunnel), a workload token gets exactly its own identity (a waypoint).
+// Resources are given as the protos istiod would send.
 
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { CertificateAuthority, parseIstioIdentity } from '@ambient-ts/spiffe';
 import {
   ADDRESS_TYPE_URL,
   AUTHORIZATION_TYPE_URL,
+  WAYPOINT_LISTENER_TYPE_URL,
   aggregatedDiscoveryServiceDefinition,
   ca as caProto,
   DeltaAdsServer,
@@ -26,6 +28,7 @@ import {
   packAny,
   ResourceStore,
   security,
+  waypoint as wp,
   workload as wl,
   type IstioCertificateServiceHandlers,
 } from '@ambient-ts/xds-types';
@@ -42,13 +45,16 @@ type Init<D extends DescMessage> = Exclude<MessageInitShape<D>, MessageShape<D>>
 export type WorkloadInit = Init<typeof wl.WorkloadSchema>;
 export type ServiceInit = Init<typeof wl.ServiceSchema>;
 export type PolicyInit = Init<typeof security.AuthorizationSchema>;
+export type ListenerInit = Init<typeof wp.WaypointListenerSchema>;
 
-export class ControlPlane {
+export class IstiodStandIn {
   readonly dir = mkdtempSync(path.join(tmpdir(), 'ztunnel-it-'));
   readonly xdsSocket = path.join(this.dir, 'xds.sock');
   readonly caSocket = path.join(this.dir, 'ca.sock');
   readonly tokenFile = path.join(this.dir, 'istio-token');
   readonly token = 'node-token-of-ztunnel';
+  /** Workload tokens: token → the identity URI it proves (no impersonation). */
+  readonly workloadTokens = new Map<string, string>();
   readonly store = new ResourceStore();
   /** Identities the CA was asked to sign, in order. */
   readonly issued: string[] = [];
@@ -86,16 +92,17 @@ export class ControlPlane {
     const handlers: IstioCertificateServiceHandlers = {
       CreateCertificate: (call, callback) => {
         const auth = call.metadata.get('authorization')[0];
-        if (auth !== `Bearer ${this.token}`) {
+        const token = typeof auth === 'string' ? auth.replace(/^Bearer /, '') : '';
+        const imp = call.request.metadata?.ImpersonatedIdentity;
+        const own = this.workloadTokens.get(token);
+        let uri: string;
+        if (token === this.token && typeof imp === 'string') uri = imp;
+        else if (own !== undefined && imp === undefined) uri = own;
+        else {
           callback(err(status.UNAUTHENTICATED, 'authentication failure'));
           return;
         }
-        const imp = call.request.metadata?.ImpersonatedIdentity;
-        if (typeof imp !== 'string') {
-          callback(err(status.UNAUTHENTICATED, 'no ImpersonatedIdentity'));
-          return;
-        }
-        const identity = parseIstioIdentity(imp);
+        const identity = parseIstioIdentity(uri);
         this.issued.push(identity.uri);
         this.ca
           .sign(call.request.csr, { identity, ttlSeconds: Number(call.request.validityDuration) })
@@ -121,6 +128,29 @@ export class ControlPlane {
       AUTH_TOKEN: this.tokenFile,
       ISTIO_META_CLUSTER_ID: 'Kubernetes',
     };
+  }
+
+  /** A token file for a workload that may ask for `identityUri` only (e.g. a waypoint). */
+  workloadTokenFile(identityUri: string): string {
+    const token = `token-of-${identityUri.replace(/[^a-z0-9]+/gi, '-')}`;
+    this.workloadTokens.set(token, identityUri);
+    const file = path.join(this.dir, `${token}.token`);
+    writeFileSync(file, `${token}\n`);
+    return file;
+  }
+
+  /** A WaypointListener, named as istiod names it (`<ns>/<hostname>:<port>`). */
+  setListener(
+    init: ListenerInit & { serviceNamespace: string; serviceHostname: string; port: number },
+  ): void {
+    this.store.set(WAYPOINT_LISTENER_TYPE_URL, {
+      name: `${init.serviceNamespace}/${init.serviceHostname}:${init.port}`,
+      resource: packAny(wp.WaypointListenerSchema, create(wp.WaypointListenerSchema, init)),
+    });
+  }
+
+  removeListener(name: string): void {
+    this.store.remove(WAYPOINT_LISTENER_TYPE_URL, name);
   }
 
   setWorkload(init: WorkloadInit & { uid: string }): void {
