@@ -159,7 +159,7 @@ export function planRequest(
   const input: MatchInput = {
     method: req.method,
     path,
-    target: req.path,
+    target: withQuery(path, query),
     query,
     scheme: req.scheme ?? 'http',
     authority: req.authority,

@@ -8,7 +8,7 @@ export interface MatchInput {
   readonly method: string;
   /** Normalized path without the query. */
   readonly path: string;
-  /** The request target as received (what `:path` matches). */
+  /** The normalized path with its query: what `:path` holds after Envoy's normalization. */
   readonly target: string;
   readonly query: string;
   readonly scheme: string;
