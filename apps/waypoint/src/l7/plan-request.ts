@@ -59,35 +59,43 @@ function dryRunOf(a: AuthzResult): { dryRun?: AuthzResult['dryRun'] } {
   return a.dryRun ? { dryRun: a.dryRun } : {};
 }
 
-interface Selected {
-  readonly route: CompiledRoute;
-  readonly match?: CompiledMatch;
+/** What a forward needs besides the route: the request as read, and what was decided before. */
+interface ForwardContext {
+  readonly req: HttpRequestView;
+  /** Normalized path and query. */
+  readonly path: string;
+  readonly query: string;
+  readonly authz: AuthzResult;
+  readonly delayMs?: number;
+  readonly random: () => number;
 }
 
+/**
+ * `target` is either a route (its weighted backends, rewrite, modifiers,
+ * timeouts, retry, mirrors) or, when nothing routes the listener, its own
+ * service port forwarded as is.
+ */
 function forward(
-  sel: Selected | undefined,
-  backends: readonly waypoint.WeightedBackend[] | undefined,
-  fallback: waypoint.Backend | undefined,
-  req: HttpRequestView,
-  path: string,
-  query: string,
-  authz: AuthzResult,
-  delayMs: number | undefined,
-  random: () => number,
+  target:
+    | {
+        readonly route: CompiledRoute;
+        readonly match?: CompiledMatch;
+        readonly backends: readonly waypoint.WeightedBackend[];
+      }
+    | { readonly own: waypoint.Backend },
+  ctx: ForwardContext,
 ): RequestPlan {
-  const route = sel?.route;
+  const { req, path, query, authz, delayMs, random } = ctx;
+  const route = 'route' in target ? target.route : undefined;
   const routeName = route?.name;
-  let backend = fallback;
-  let picked: waypoint.WeightedBackend | undefined;
-  if (backends) {
-    picked = pickWeighted(backends, random);
-    backend = picked?.backend;
-  }
+  const picked = 'backends' in target ? pickWeighted(target.backends, random) : undefined;
+  const backend = 'own' in target ? target.own : picked?.backend;
   if (!backend) {
     return respond(500, 'no-backend', { ...(routeName !== undefined && { route: routeName }) });
   }
   const rewrite = route?.rewrite;
-  const newPath = rewrite ? rewrittenPath(rewrite.path, path, sel?.match?.path) : path;
+  const matched = 'match' in target ? target.match?.path : undefined;
+  const newPath = rewrite ? rewrittenPath(rewrite.path, path, matched) : path;
   const authority = rewrite && rewrite.hostname !== '' ? rewrite.hostname : req.authority;
   const mirrors = (route?.mirrors ?? [])
     .filter((m) => percentHits(m.percent, random))
@@ -144,17 +152,7 @@ export function planRequest(
   const { path, query } = normalized;
 
   if (inner.routes.length === 0) {
-    return forward(
-      undefined,
-      undefined,
-      inner.ownBackend,
-      req,
-      path,
-      query,
-      authz,
-      undefined,
-      random,
-    );
+    return forward({ own: inner.ownBackend }, { req, path, query, authz, random });
   }
   const input: MatchInput = {
     method: req.method,
@@ -206,6 +204,9 @@ export function planRequest(
       });
     }
     case 'forward':
-      return forward(sel, action.backends, undefined, req, path, query, authz, delayMs, random);
+      return forward(
+        { ...sel, backends: action.backends },
+        { req, path, query, authz, random, ...(delayMs !== undefined && { delayMs }) },
+      );
   }
 }
