@@ -197,6 +197,42 @@ describe('compileListener: NACKs', () => {
       detail: /0 is not/,
     },
     {
+      name: 'a redirect hostname with a path',
+      init: {
+        httpRoutes: [
+          { action: { case: 'redirect', value: { statusCode: 301, hostname: 'a.com/x' } } },
+        ],
+      },
+      field: 'http_routes[0].redirect.hostname',
+      detail: /not a host name/,
+    },
+    {
+      name: 'a redirect port above 65535',
+      init: {
+        httpRoutes: [{ action: { case: 'redirect', value: { statusCode: 301, port: 65536 } } }],
+      },
+      field: 'http_routes[0].redirect.port',
+      detail: /65536 is not a port/,
+    },
+    {
+      name: 'a rewrite hostname with whitespace',
+      init: route({ rewrite: { hostname: 'a b' } }),
+      field: 'http_routes[0].rewrite.hostname',
+      detail: /not an authority/,
+    },
+    {
+      name: 'a rewrite prefix not starting with /',
+      init: route({ rewrite: { path: { case: 'replacePrefixMatch', value: 'x' } } }),
+      field: 'http_routes[0].rewrite.replace_prefix_match',
+      detail: /does not start with \//,
+    },
+    {
+      name: 'a per-try timeout beyond the Duration range',
+      init: route({ timeouts: { perTry: { seconds: 315_576_000_001n } } }),
+      field: 'http_routes[0].timeouts.per_try',
+      detail: /longer than 10000 years/,
+    },
+    {
       name: 'a redirect scheme ftp',
       init: {
         httpRoutes: [{ action: { case: 'redirect', value: { statusCode: 301, scheme: 'ftp' } } }],
