@@ -6,54 +6,47 @@
 // front of plain HTTP apps). Every hop is real TLS 1.3 + HTTP/2 CONNECT on
 // 127.0.0.0/8 addresses.
 
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type Server,
-} from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
-import { create } from '@bufbuild/protobuf';
-import {
-  ConnectStatusError,
-  createHboneServer,
-  HbonePool,
-  type HboneServer,
-} from '@ambient-ts/hbone';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConnectStatusError, HbonePool } from '@ambient-ts/hbone';
 import { IstiodStandIn } from '@ambient-ts/istiod-client/testing';
-import {
-  createCsr,
-  generateWorkloadKey,
-  istioIdentity,
-  type CertificateAuthority,
-} from '@ambient-ts/spiffe';
-import { waypoint as wp, workload as wl } from '@ambient-ts/xds-types';
+import { istioIdentity } from '@ambient-ts/spiffe';
+import { waypoint as wp } from '@ambient-ts/xds-types';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { Waypoint } from '../src/waypoint.js';
+import {
+  allowPolicy,
+  backend,
+  forwardTo,
+  headerExact,
+  httpListener,
+  pathPrefix,
+  podUid,
+  serviceInit,
+  serviceRef,
+  TRUST_DOMAIN as TD,
+  workloadInit,
+} from './harness/mesh-resources.js';
+import { startStandInPod, type StandInPod } from './harness/stand-in-pod.js';
+import { issueSvid, type Svid } from './harness/svid.js';
+import { callThroughTunnel } from './harness/tunnel-call.js';
+import { waypointArgs, waypointEnv, type WaypointPod } from './harness/waypoint-env.js';
 
 const NS = 'default';
-const TD = 'cluster.local';
-const REVIEWS_VIP = '198.18.0.10';
-const REVIEWS_HOST = `reviews.${NS}.svc.cluster.local`;
+const REVIEWS = serviceRef(NS, 'reviews', '198.18.0.10', 9080);
+const REVIEWS_HOST = REVIEWS.hostname;
 const WAYPOINT_IP = '127.0.0.20';
 const V1_IP = '127.0.0.11';
 const V2_IP = '127.0.0.12';
-const uid = (name: string): string => `Kubernetes//Pod/${NS}/${name}`;
-const ipBytes = (ip: string): Uint8Array => Uint8Array.from(ip.split('.').map(Number));
-
-async function svid(ca: CertificateAuthority, sa: string) {
-  const identity = istioIdentity(TD, NS, sa);
-  const key = await generateWorkloadKey();
-  const chain = await ca.sign(await createCsr(identity, key), { identity });
-  return {
-    identity,
-    certChainPem: chain.slice(0, -1),
-    keyPem: key.privateKeyPem,
-    trustBundle: [ca.rootCertPem],
-  };
-}
+const uid = (name: string): string => podUid(NS, name);
+const WAYPOINT_POD: WaypointPod = {
+  namespace: NS,
+  serviceAccount: 'waypoint',
+  podName: 'waypoint-7d9c5-abcde',
+  ip: WAYPOINT_IP,
+};
 
 interface Seen {
   readonly version: string;
@@ -62,112 +55,52 @@ interface Seen {
   readonly peer: string;
 }
 
-/** A pod: an HTTP app behind a stand-in ztunnel (HBONE server on <ip>:15008 with the pod's identity). */
-async function startPod(
-  ca: CertificateAuthority,
+/** A reviews pod: it records what it saw and answers `answer()` with its version. */
+async function startReviewsPod(
+  istiod: IstiodStandIn,
   ip: string,
   version: string,
   seen: Seen[],
   answer: () => number = () => 200,
-): Promise<{ app: Server; hbone: HboneServer }> {
-  let lastPeer = '';
-  const app = createServer((req, res) => {
-    seen.push({ version, path: req.url ?? '', headers: req.headers, peer: lastPeer });
-    const status = answer();
-    res.writeHead(status, { 'content-type': 'text/plain', 'x-version': version });
-    res.end(`reviews ${version}\n`);
-  });
-  await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
-  const appPort = (app.address() as AddressInfo).port;
-  const id = await svid(ca, 'bookinfo-reviews');
-  const hbone = createHboneServer({
-    identity: id,
-    trustBundle: id.trustBundle,
-    authorize: (req) => {
-      lastPeer = req.peer.uri;
-      return Promise.resolve(
-        req.target.ip === ip && req.target.port === 9080
-          ? { allow: true }
-          : { allow: false, status: 400, reason: 'wrong target' },
-      );
+): Promise<StandInPod> {
+  return startStandInPod({
+    svid: await issueSvid(istiod.ca, TD, NS, 'bookinfo-reviews'),
+    ip,
+    targetPort: REVIEWS.port,
+    handle: (req, res, peer) => {
+      seen.push({ version, path: req.url ?? '', headers: req.headers, peer });
+      const status = answer();
+      res.writeHead(status, { 'content-type': 'text/plain', 'x-version': version });
+      res.end(`reviews ${version}\n`);
     },
-    dial: () =>
-      new Promise((resolve, reject) => {
-        const s = connect({ host: '127.0.0.1', port: appPort, allowHalfOpen: true });
-        s.once('connect', () => { resolve(s); });
-        s.once('error', reject);
-      }),
   });
-  await hbone.start({ host: ip, port: 15008 });
-  return { app, hbone };
-}
-
-function workloadInit(name: string, ip: string, sa: string, services: Record<string, number>) {
-  return {
-    uid: uid(name),
-    name,
-    namespace: NS,
-    addresses: [ipBytes(ip)],
-    serviceAccount: sa,
-    tunnelProtocol: wl.TunnelProtocol.HBONE,
-    node: 'node-1',
-    canonicalName: name.replace(/-v\d$/, ''),
-    canonicalRevision: /-(v\d)$/.exec(name)?.[1] ?? 'latest',
-    workloadName: name,
-    status: wl.WorkloadStatus.HEALTHY,
-    services: Object.fromEntries(
-      Object.entries(services).map(([k, port]) => [
-        k,
-        create(wl.PortListSchema, { ports: [{ servicePort: port, targetPort: port }] }),
-      ]),
-    ),
-  };
 }
 
 describe('waypoint on loopback: HBONE in, L7 policy and routing, HBONE out', () => {
   const istiod = new IstiodStandIn();
   const seen: Seen[] = [];
   let flaky = 0;
-  let pods: { app: Server; hbone: HboneServer }[] = [];
+  let pods: StandInPod[] = [];
   let waypoint: Waypoint;
   let stats: AddressInfo;
   let readiness: AddressInfo;
-  let productpage: Awaited<ReturnType<typeof svid>>;
-  let curl: Awaited<ReturnType<typeof svid>>;
+  let productpage: Svid;
+  let curl: Svid;
   const pool = new HbonePool();
 
   /** An HTTP request through an HBONE tunnel to the waypoint, addressed to VIP:port as ztunnel does. */
-  async function call(
-    from: Awaited<ReturnType<typeof svid>>,
+  function call(
+    from: Svid,
     path: string,
     headers: Record<string, string> = {},
-    vip = REVIEWS_VIP,
-  ): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
-    const tunnel = await pool.connect({
-      source: from,
-      destination: {
-        address: `${WAYPOINT_IP}:15008`,
-        expectedIdentities: [istioIdentity(TD, NS, 'waypoint')],
-      },
-      target: `${vip}:9080`,
-    });
-    return new Promise((resolve, reject) => {
-      const req = httpRequest(
-        {
-          method: 'GET',
-          path,
-          headers: { host: `reviews:9080`, ...headers },
-          createConnection: () => tunnel,
-        },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (body += c));
-          res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body }); });
-        },
-      );
-      req.once('error', reject);
-      req.end();
+    vip = REVIEWS.vip,
+  ): ReturnType<typeof callThroughTunnel> {
+    return callThroughTunnel(pool, {
+      from,
+      via: { address: `${WAYPOINT_IP}:15008`, identity: istioIdentity(TD, NS, 'waypoint') },
+      target: `${vip}:${REVIEWS.port}`,
+      path,
+      headers: { host: 'reviews:9080', ...headers },
     });
   }
 
@@ -178,137 +111,72 @@ describe('waypoint on loopback: HBONE in, L7 policy and routing, HBONE out', () 
 
   beforeAll(async () => {
     await istiod.start();
-    productpage = await svid(istiod.ca, 'bookinfo-productpage');
-    curl = await svid(istiod.ca, 'curl');
+    productpage = await issueSvid(istiod.ca, TD, NS, 'bookinfo-productpage');
+    curl = await issueSvid(istiod.ca, TD, NS, 'curl');
     pods = [
-      await startPod(istiod.ca, V1_IP, 'v1', seen, () => (flaky-- > 0 ? 503 : 200)),
-      await startPod(istiod.ca, V2_IP, 'v2', seen),
+      await startReviewsPod(istiod, V1_IP, 'v1', seen, () => (flaky-- > 0 ? 503 : 200)),
+      await startReviewsPod(istiod, V2_IP, 'v2', seen),
     ];
-    const svcKey = `${NS}/${REVIEWS_HOST}`;
-    istiod.setService({
-      name: 'reviews',
-      namespace: NS,
-      hostname: REVIEWS_HOST,
-      addresses: [{ network: '', address: ipBytes(REVIEWS_VIP) }],
-      ports: [{ servicePort: 9080, targetPort: 9080 }],
-    });
-    istiod.setWorkload(workloadInit('reviews-v1', V1_IP, 'bookinfo-reviews', { [svcKey]: 9080 }));
-    istiod.setWorkload(workloadInit('reviews-v2', V2_IP, 'bookinfo-reviews', { [svcKey]: 9080 }));
-    istiod.setWorkload(workloadInit('waypoint', WAYPOINT_IP, 'waypoint', {}));
-    istiod.setListener({
-      serviceNamespace: NS,
-      serviceHostname: REVIEWS_HOST,
-      port: 9080,
-      protocol: wp.Protocol.HTTP,
-      httpRoutes: [
-        {
-          name: 'HTTPRoute/default/reviews/rule/0',
-          matches: [
-            { headers: [{ name: 'end-user', value: { kind: { case: 'exact', value: 'jason' } } }] },
-          ],
-          action: {
-            case: 'forward',
-            value: {
-              backends: [
-                {
-                  weight: 1,
-                  backend: {
-                    namespace: NS,
-                    hostname: REVIEWS_HOST,
-                    port: 9080,
-                    subset: { name: 'v2', workloadUids: [uid('reviews-v2')] },
-                  },
-                },
-              ],
-            },
-          },
-          responseHeaders: { set: [{ name: 'x-route', value: 'jason' }] },
-        },
-        {
-          name: 'HTTPRoute/default/reviews/rule/1',
-          matches: [{ path: { kind: { case: 'pathPrefix', value: '/faulty' } } }],
-          action: {
-            case: 'forward',
-            value: {
-              backends: [
-                { weight: 1, backend: { namespace: NS, hostname: REVIEWS_HOST, port: 9080 } },
-              ],
-            },
-          },
-          fault: { abort: { httpStatus: 418 } },
-        },
-        {
-          name: 'HTTPRoute/default/reviews/rule/2',
-          matches: [{ path: { kind: { case: 'pathPrefix', value: '/flaky' } } }],
-          action: {
-            case: 'forward',
-            value: {
-              backends: [
-                {
-                  weight: 1,
-                  backend: {
-                    namespace: NS,
-                    hostname: REVIEWS_HOST,
-                    port: 9080,
-                    subset: { name: 'v1', workloadUids: [uid('reviews-v1')] },
-                  },
-                },
-              ],
-            },
-          },
-          retry: {
-            attempts: 2,
-            retryOn: ['5xx'],
-            backoffBaseInterval: { seconds: 0n, nanos: 1_000_000 },
-          },
-        },
-        {
-          name: 'HTTPRoute/default/reviews/rule/3',
-          action: {
-            case: 'forward',
-            value: {
-              backends: [
-                { weight: 1, backend: { namespace: NS, hostname: REVIEWS_HOST, port: 9080 } },
-              ],
-            },
-          },
-        },
-      ],
-      policies: [
-        {
-          name: 'reviews-viewer',
-          namespace: NS,
-          action: wp.Action.ALLOW,
-          rules: [
-            {
-              from: [
-                {
-                  principals: [
-                    { kind: { case: 'exact', value: `${TD}/ns/${NS}/sa/bookinfo-productpage` } },
-                  ],
-                },
-              ],
-              to: [{ methods: [{ kind: { case: 'exact', value: 'GET' } }] }],
-            },
-          ],
-        },
-      ],
-    });
-
-    const config = loadConfig(
-      {
-        ...istiod.env(),
-        AUTH_TOKEN: istiod.workloadTokenFile(istioIdentity(TD, NS, 'waypoint').uri),
-        POD_NAME: 'waypoint-7d9c5-abcde',
-        POD_NAMESPACE: NS,
-        SERVICE_ACCOUNT: 'waypoint',
-        INSTANCE_IP: WAYPOINT_IP,
-        ADMIN_ADDR: `${WAYPOINT_IP}:0`,
-        STATS_ADDR: `${WAYPOINT_IP}:0`,
-        READINESS_ADDR: `${WAYPOINT_IP}:0`,
-      },
-      ['proxy', 'waypoint', '--serviceCluster', 'waypoint.default'],
+    const reviewsPod = (name: string, ip: string) =>
+      workloadInit({
+        namespace: NS,
+        name,
+        ip,
+        serviceAccount: 'bookinfo-reviews',
+        services: [REVIEWS],
+      });
+    istiod.setService(serviceInit(REVIEWS));
+    istiod.setWorkload(reviewsPod('reviews-v1', V1_IP));
+    istiod.setWorkload(reviewsPod('reviews-v2', V2_IP));
+    istiod.setWorkload(
+      workloadInit({
+        namespace: NS,
+        name: 'waypoint',
+        ip: WAYPOINT_IP,
+        serviceAccount: 'waypoint',
+      }),
     );
+    istiod.setListener(
+      httpListener(
+        REVIEWS,
+        [
+          {
+            name: 'HTTPRoute/default/reviews/rule/0',
+            matches: [{ headers: [headerExact('end-user', 'jason')] }],
+            action: forwardTo(backend(REVIEWS, { name: 'v2', workloadUids: [uid('reviews-v2')] })),
+            responseHeaders: { set: [{ name: 'x-route', value: 'jason' }] },
+          },
+          {
+            name: 'HTTPRoute/default/reviews/rule/1',
+            matches: [{ path: pathPrefix('/faulty') }],
+            action: forwardTo(backend(REVIEWS)),
+            fault: { abort: { httpStatus: 418 } },
+          },
+          {
+            name: 'HTTPRoute/default/reviews/rule/2',
+            matches: [{ path: pathPrefix('/flaky') }],
+            action: forwardTo(backend(REVIEWS, { name: 'v1', workloadUids: [uid('reviews-v1')] })),
+            retry: {
+              attempts: 2,
+              retryOn: ['5xx'],
+              backoffBaseInterval: { seconds: 0n, nanos: 1_000_000 },
+            },
+          },
+          {
+            name: 'HTTPRoute/default/reviews/rule/3',
+            action: forwardTo(backend(REVIEWS)),
+          },
+        ],
+        [
+          allowPolicy(NS, 'reviews-viewer', {
+            principals: [`${TD}/ns/${NS}/sa/bookinfo-productpage`],
+            methods: ['GET'],
+          }),
+        ],
+      ),
+    );
+
+    const config = loadConfig(waypointEnv(istiod, WAYPOINT_POD), waypointArgs(WAYPOINT_POD));
     waypoint = new Waypoint(config, { log: pino({ level: 'silent' }) });
     const addrs = await waypoint.start();
     stats = addrs.stats;
@@ -318,10 +186,7 @@ describe('waypoint on loopback: HBONE in, L7 policy and routing, HBONE out', () 
   afterAll(async () => {
     await pool.close();
     await waypoint.close();
-    for (const p of pods) {
-      await p.hbone.close();
-      p.app.close();
-    }
+    for (const p of pods) await p.close();
     await istiod.close();
   });
 

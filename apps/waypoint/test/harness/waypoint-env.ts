@@ -1,0 +1,39 @@
+// The environment and arguments istiod's waypoint Deployment gives the
+// waypoint (apps/istiod/src/gateway/waypoint-objects.ts), pointed at a
+// stand-in istiod: its own identity's token, its pod IP, and where its
+// admin, stats and readiness endpoints listen.
+
+import type { IstiodStandIn } from '@ambient-ts/istiod-client/testing';
+import { istioIdentity } from '@ambient-ts/spiffe';
+import { TRUST_DOMAIN } from './mesh-resources.js';
+
+export interface WaypointPod {
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly podName: string;
+  /** INSTANCE_IP; HBONE listens on <ip>:15008. */
+  readonly ip: string;
+  /** Port 0 picks a free one (only useful in process, where start() says which). */
+  readonly ports?: { readonly admin: number; readonly stats: number; readonly readiness: number };
+}
+
+export function waypointEnv(istiod: IstiodStandIn, pod: WaypointPod): Record<string, string> {
+  const ports = pod.ports ?? { admin: 0, stats: 0, readiness: 0 };
+  return {
+    ...istiod.env(),
+    AUTH_TOKEN: istiod.workloadTokenFile(
+      istioIdentity(TRUST_DOMAIN, pod.namespace, pod.serviceAccount).uri,
+    ),
+    POD_NAME: pod.podName,
+    POD_NAMESPACE: pod.namespace,
+    SERVICE_ACCOUNT: pod.serviceAccount,
+    INSTANCE_IP: pod.ip,
+    ADMIN_ADDR: `${pod.ip}:${ports.admin}`,
+    STATS_ADDR: `${pod.ip}:${ports.stats}`,
+    READINESS_ADDR: `${pod.ip}:${ports.readiness}`,
+  };
+}
+
+export function waypointArgs(pod: WaypointPod): string[] {
+  return ['proxy', 'waypoint', '--serviceCluster', `${pod.serviceAccount}.${pod.namespace}`];
+}
