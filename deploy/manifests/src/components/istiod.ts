@@ -129,6 +129,13 @@ export function istiod(v: Values): K8sObject[] {
         resources: ['gatewayclasses'],
         verbs: ['create', 'update', 'patch', 'delete'],
       },
+      // The deployment controller stamps each waypoint Gateway it manages with
+      // gateway.istio.io/controller-version (a metadata patch, not status).
+      {
+        apiGroups: ['gateway.networking.k8s.io'],
+        resources: ['gateways'],
+        verbs: ['update', 'patch'],
+      },
       { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingressclasses'], verbs: READ },
       { apiGroups: ['networking.k8s.io'], resources: ['ingresses/status'], verbs: ['*'] },
     ],
