@@ -360,6 +360,8 @@ export class Waypoint {
         attempts: r.attempts,
         duration: `${Math.round(r.durationMs)}ms`,
         ...(r.detail ? { detail: r.detail } : {}),
+        ...(r.audited.length > 0 ? { audited: r.audited } : {}),
+        ...(r.dryRun ? { dry_run: r.dryRun } : {}),
       },
       'request complete',
     );

@@ -25,6 +25,7 @@ import {
   planRequest,
   type AttemptOutcome,
   type CompiledListener,
+  type DryRunResult,
   type OutgoingHeaders,
   type RequestPlan,
 } from '../l7/index.js';
@@ -53,6 +54,10 @@ export interface RequestRecord extends RequestFacts {
   readonly durationMs: number;
   readonly attempts: number;
   readonly detail: string | undefined;
+  /** AUDIT policies that matched. */
+  readonly audited: readonly string[];
+  /** What dry-run policies would have decided (logged, never enforced). */
+  readonly dryRun: DryRunResult | undefined;
 }
 
 export interface HandlerDeps {
@@ -78,6 +83,8 @@ interface Outcome {
   upstream?: string;
   attempts: number;
   detail?: string;
+  audited?: readonly string[];
+  dryRun?: DryRunResult;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -108,7 +115,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
       }
       chunks.push(c);
     });
-    req.once('end', () => { resolve(Buffer.concat(chunks)); });
+    req.once('end', () => {
+      resolve(Buffer.concat(chunks));
+    });
     req.once('error', reject);
   });
 }
@@ -225,7 +234,9 @@ export function createRequestHandler(deps: HandlerDeps) {
   ): void {
     for (const backend of plan.mirrors) {
       const ctl = new AbortController();
-      const t = setTimeout(() => { ctl.abort(); }, 30_000);
+      const t = setTimeout(() => {
+        ctl.abort();
+      }, 30_000);
       const scratch: Outcome = { status: 0, flags: '-', attempts: 1 };
       // Envoy marks shadow traffic by suffixing the authority with -shadow.
       const shadow = { ...plan, authority: plan.authority.replace(/(:\d+)?$/, '-shadow$1') };
@@ -244,11 +255,15 @@ export function createRequestHandler(deps: HandlerDeps) {
     out: Outcome,
   ): Promise<void> {
     const overall = new AbortController();
-    const closed = (): void => { overall.abort(); };
+    const closed = (): void => {
+      overall.abort();
+    };
     res.once('close', closed);
     const requestTimer =
       plan.requestTimeoutMs !== undefined
-        ? setTimeout(() => { overall.abort(new Error('timeout')); }, plan.requestTimeoutMs)
+        ? setTimeout(() => {
+            overall.abort(new Error('timeout'));
+          }, plan.requestTimeoutMs)
         : undefined;
     try {
       if (plan.delayMs !== undefined && plan.delayMs > 0) {
@@ -274,11 +289,15 @@ export function createRequestHandler(deps: HandlerDeps) {
         out.attempts = n;
         if (overall.signal.aborted) break;
         const perTry = new AbortController();
-        const onOverall = (): void => { perTry.abort(); };
+        const onOverall = (): void => {
+          perTry.abort();
+        };
         overall.signal.addEventListener('abort', onOverall, { once: true });
         const perTryTimer =
           plan.perTryTimeoutMs !== undefined
-            ? setTimeout(() => { perTry.abort(); }, plan.perTryTimeoutMs)
+            ? setTimeout(() => {
+                perTry.abort();
+              }, plan.perTryTimeoutMs)
             : undefined;
         const result = await attempt(ctx, plan, plan.backend, body, out, perTry.signal);
         overall.signal.removeEventListener('abort', onOverall);
@@ -388,6 +407,10 @@ export function createRequestHandler(deps: HandlerDeps) {
         deps.random,
       );
       route = plan.kind === 'deny' ? undefined : plan.route;
+      if (plan.kind !== 'respond') {
+        out.audited = plan.audited;
+        out.dryRun = plan.dryRun;
+      }
       switch (plan.kind) {
         case 'deny':
           out.status = 403;
@@ -396,6 +419,9 @@ export function createRequestHandler(deps: HandlerDeps) {
           reply(res, 403, plan.body);
           break;
         case 'respond':
+          if (plan.delayMs !== undefined && plan.delayMs > 0) {
+            await new Promise((r) => setTimeout(r, plan.delayMs));
+          }
           out.status = plan.status;
           out.flags = RESPOND_FLAGS[plan.reason];
           reply(res, plan.status, plan.body, plan.headers);
@@ -430,6 +456,8 @@ export function createRequestHandler(deps: HandlerDeps) {
         durationMs: performance.now() - start,
         attempts: out.attempts,
         detail: out.detail,
+        audited: out.audited ?? [],
+        dryRun: out.dryRun,
       });
     };
     if (res.writableFinished || res.destroyed) finish();
