@@ -118,8 +118,8 @@ debug and diagnose their Istio mesh.
         aliases: ['x', 'exp'],
         short: 'Experimental commands that may be modified or deprecated',
         // Upstream moved waypoint out of experimental in 1.23; `istioctl x waypoint`
-        // (the 1.22 spelling) keeps working here, unlisted.
-        subcommands: [{ ...waypoint, hidden: true }],
+        // (the 1.22 spelling, still in many guides) keeps working here.
+        subcommands: [waypoint],
       },
       helpCommand(() => root),
     ],

@@ -43,6 +43,8 @@ export class FakeApiServer {
   /** Names whose DELETE fails with this status. */
   readonly deleteFailures = new Map<string, number>();
   gatewayCrds: boolean;
+  /** Answers only after this long (client timeouts). */
+  delayMs = 0;
   private readonly server = http.createServer((req, res) => {
     this.handle(req, res);
   });
@@ -116,11 +118,13 @@ export class FakeApiServer {
         body,
       };
       this.requests.push(record);
-      if (req.headers.authorization !== `Bearer ${FAKE_TOKEN}`) {
-        status(res, 401, 'Unauthorized', 'Unauthorized');
-        return;
-      }
-      this.route(record, res);
+      setTimeout(() => {
+        if (req.headers.authorization !== `Bearer ${FAKE_TOKEN}`) {
+          status(res, 401, 'Unauthorized', 'Unauthorized');
+          return;
+        }
+        this.route(record, res);
+      }, this.delayMs);
     });
   }
 
