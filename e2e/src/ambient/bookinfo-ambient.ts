@@ -98,11 +98,21 @@ export async function setDataplaneMode(
   namespace: string,
   mode: 'ambient' | undefined,
 ): Promise<void> {
+  await setNamespaceLabel(driver, namespace, DATAPLANE_MODE_LABEL, mode ?? null);
+}
+
+/** Sets (or with null removes) one label of a namespace, as `kubectl label` does. */
+export async function setNamespaceLabel(
+  driver: ClusterDriver,
+  namespace: string,
+  key: string,
+  value: string | null,
+): Promise<void> {
   await driver
     .kubeConfig()
     .makeApiClient(CoreV1Api)
     .patchNamespace(
-      { name: namespace, body: { metadata: { labels: { [DATAPLANE_MODE_LABEL]: mode ?? null } } } },
+      { name: namespace, body: { metadata: { labels: { [key]: value } } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
 }

@@ -24,6 +24,7 @@ import {
   podFacts,
   podOf,
   setDataplaneMode,
+  setNamespaceLabel,
   snapshotPods,
   stableView,
   waitRedirection,
@@ -46,6 +47,22 @@ import {
   productpageViewerPolicy,
 } from '../ambient/productpage-viewer.js';
 import { summarizeTraffic, TrafficLoop } from '../ambient/traffic-loop.js';
+import {
+  conditionTrue,
+  deleteWaypointObjects,
+  gatewayConditions,
+  httpGetFrom,
+  ratingsRoute,
+  RATINGS_ROUTE,
+  reviewsPolicy,
+  ROUTE_HEADER,
+  serviceConditions,
+  waypointDeploymentExists,
+  waypointGateway,
+  waypointPods,
+  waypointRequestCount,
+  WAYPOINT_NAME,
+} from '../ambient/waypoint.js';
 import { waitProtocolInEveryZtunnel } from '../ambient/ztunnel-workload-wait.js';
 import { ztunnelConnectionLines, ztunnelPods } from '../ambient/ztunnel-admin.js';
 
@@ -275,6 +292,120 @@ export function ambientScenario(ctx: AmbientScenarioContext, namespace = AMBIENT
         },
         { intervalMs: 1000 },
       );
+    },
+  );
+
+  step(
+    'a waypoint: the Gateway becomes Programmed with its Deployment running our waypoint; with the namespace enrolled, every bookinfo call goes through it, it enforces an L7 policy and runs an HTTPRoute; removing it restores direct HBONE',
+    ['enrolled'],
+    6 * 60_000,
+    async () => {
+      const started = Date.now();
+      await d().applyManifests(waypointGateway(namespace), namespace);
+      try {
+        await pollUntil('the waypoint Gateway Programmed with a running pod', 120_000, async () => {
+          const programmed = conditionTrue(await gatewayConditions(d(), namespace), 'Programmed');
+          const pods = await waypointPods(d(), namespace);
+          return {
+            done: programmed && pods.length > 0,
+            detail: `Programmed=${programmed}, pods=${pods.join(',')}`,
+          };
+        });
+        await d().waitForDeploymentAvailable(namespace, WAYPOINT_NAME, 120_000);
+        const [waypointPod = ''] = await waypointPods(d(), namespace);
+        console.log(
+          `[e2e ${d().kind}] waypoint ${waypointPod} Ready ${formatDuration(Date.now() - started)} after the Gateway`,
+        );
+
+        await setNamespaceLabel(d(), namespace, 'istio.io/use-waypoint', WAYPOINT_NAME);
+        await pollUntil(
+          'reviews bound to the waypoint (istio.io/WaypointBound)',
+          60_000,
+          async () => ({
+            done: conditionTrue(
+              await serviceConditions(d(), namespace, 'reviews'),
+              'istio.io/WaypointBound',
+            ),
+          }),
+        );
+        await d().applyManifests(
+          `${reviewsPolicy(namespace)}\n---\n${ratingsRoute(namespace)}`,
+          namespace,
+        );
+        await pollUntil(
+          'the L7 policy denying curl → reviews at the waypoint',
+          90_000,
+          async () => {
+            const r = await httpGetFrom(d(), namespace, curlPod(), 'http://reviews:9080/reviews/0');
+            return {
+              done: r.status === 403,
+              detail: r.error ?? `HTTP ${r.status ?? '?'} ${r.body.slice(0, 80)}`,
+            };
+          },
+        );
+        const denied = await httpGetFrom(
+          d(),
+          namespace,
+          curlPod(),
+          'http://reviews:9080/reviews/0',
+        );
+        expect(denied.body, "the waypoint's RBAC reply").toBe('RBAC: access denied');
+        await pollUntil('the HTTPRoute on ratings applied by the waypoint', 60_000, async () => {
+          const r = await httpGetFrom(d(), namespace, curlPod(), 'http://ratings:9080/ratings/0');
+          return {
+            done:
+              r.status === 200 &&
+              r.headers.toLowerCase().includes(`${ROUTE_HEADER}: ${RATINGS_ROUTE}`),
+            detail: r.error ?? r.headers,
+          };
+        });
+        const calls = await callProductpageRepeatedly(d(), namespace, curlPod());
+        expect(calls.failures, 'productpage through the waypoint').toEqual([]);
+
+        const viaWaypoint = await waypointRequestCount(d(), namespace, waypointPod, {
+          reporter: 'waypoint',
+          source_principal: `cluster.local/ns/${namespace}/sa/bookinfo-productpage`,
+          destination_service: `reviews.${namespace}.svc.cluster.local`,
+          response_code: '200',
+        });
+        const deniedCount = await waypointRequestCount(d(), namespace, waypointPod, {
+          source_principal: `cluster.local/ns/${namespace}/sa/curl`,
+          destination_service: `reviews.${namespace}.svc.cluster.local`,
+          response_code: '403',
+          response_flags: 'RBAC',
+        });
+        console.log(
+          `[e2e ${d().kind}] waypoint istio_requests_total: productpage→reviews 200 = ${viaWaypoint}, curl→reviews 403 = ${deniedCount}`,
+        );
+        expect(viaWaypoint).toBeGreaterThan(0);
+        expect(deniedCount).toBeGreaterThan(0);
+        // The destination ztunnels see the waypoint's identity connecting to reviews.
+        const waypointIdentity = spiffeId(namespace, WAYPOINT_NAME);
+        const inbound = (await ztunnelConnectionLines(d())).filter(
+          (l) =>
+            l.direction === 'inbound' &&
+            l.srcIdentity === waypointIdentity &&
+            l.dstIdentity === spiffeId(namespace, 'bookinfo-reviews'),
+        );
+        expect(inbound.length, 'inbound lines waypoint → reviews').toBeGreaterThan(0);
+        console.log(
+          `[e2e ${d().kind}] waypoint → reviews at the destination ztunnel: ${inbound[0]?.raw ?? ''}`,
+        );
+      } finally {
+        await deleteWaypointObjects(d(), namespace);
+        await setNamespaceLabel(d(), namespace, 'istio.io/use-waypoint', null);
+      }
+      await pollUntil(
+        'the waypoint Deployment garbage-collected with its Gateway',
+        90_000,
+        async () => ({
+          done: !(await waypointDeploymentExists(d(), namespace)),
+        }),
+      );
+      await pollUntil('curl → reviews allowed again without the waypoint', 90_000, async () => {
+        const r = await httpGetFrom(d(), namespace, curlPod(), 'http://reviews:9080/reviews/0');
+        return { done: r.status === 200, detail: r.error ?? `HTTP ${r.status ?? '?'}` };
+      });
     },
   );
 
