@@ -81,10 +81,7 @@ export function parseArgs(argv: readonly string[]): { serviceCluster?: string; d
   return out;
 }
 
-export function loadConfig(
-  env: Env = process.env,
-  argv: readonly string[] = [],
-): WaypointConfig {
+export function loadConfig(env: Env = process.env, argv: readonly string[] = []): WaypointConfig {
   const args = parseArgs(argv);
   const podName = required(env, 'POD_NAME', 'set it from metadata.name');
   const podNamespace = required(env, 'POD_NAMESPACE', 'set it from metadata.namespace');

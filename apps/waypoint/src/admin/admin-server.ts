@@ -43,7 +43,9 @@ export class AdminServer {
 
   close(): Promise<void> {
     return new Promise((resolve) => {
-      this.#server.close(() => { resolve(); });
+      this.#server.close(() => {
+        resolve();
+      });
       this.#server.closeAllConnections();
     });
   }

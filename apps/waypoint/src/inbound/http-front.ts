@@ -74,7 +74,9 @@ export class HttpFront {
 
   close(): Promise<void> {
     return new Promise((resolve) => {
-      this.#server.close(() => { resolve(); });
+      this.#server.close(() => {
+        resolve();
+      });
       this.#server.closeAllConnections();
     });
   }
