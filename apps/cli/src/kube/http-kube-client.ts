@@ -173,17 +173,11 @@ export class HttpKubeClient implements KubeClient {
       headers['Content-Type'] = call.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
-    const secure = url.protocol === 'https:';
-    const request = (secure ? https.request : http.request)(url, {
+    // client-node's agent carries the TLS material and any proxy-url of the kubeconfig.
+    const request = (url.protocol === 'https:' ? https.request : http.request)(url, {
       method: call.method,
       headers,
-      ...(secure && {
-        ca: tls.ca,
-        cert: tls.cert,
-        key: tls.key,
-        ...(tls.servername !== undefined && { servername: tls.servername }),
-        ...(tls.rejectUnauthorized !== undefined && { rejectUnauthorized: tls.rejectUnauthorized }),
-      }),
+      ...(tls.agent !== undefined && { agent: tls.agent }),
     });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
