@@ -37,10 +37,10 @@ export class LogRecorder {
       .map((e) => e.message);
   }
 
-  /** Entries that mean istiod itself misbehaved rather than its input being bad. */
-  internalErrors(): LogEntry[] {
-    return this.entries.filter(
-      (e) => e.level === 'error' || e.message.startsWith('internal error'),
-    );
+  /** Entries from index `from` on that mean istiod itself misbehaved, not its input. */
+  internalErrors(from = 0): LogEntry[] {
+    return this.entries
+      .slice(from)
+      .filter((e) => e.level === 'error' || e.message.startsWith('internal error'));
   }
 }
