@@ -12,6 +12,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   parseIp,
   type LocalityView,
@@ -87,18 +88,9 @@ interface Outcome {
   dryRun?: DryRunResult;
 }
 
+/** Waits `ms`, or less if `signal` aborts first (the client left, a timeout fired). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
+  return delay(ms, undefined, { signal }).catch(() => undefined);
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
@@ -419,9 +411,7 @@ export function createRequestHandler(deps: HandlerDeps) {
           reply(res, 403, plan.body);
           break;
         case 'respond':
-          if (plan.delayMs !== undefined && plan.delayMs > 0) {
-            await new Promise((r) => setTimeout(r, plan.delayMs));
-          }
+          if (plan.delayMs !== undefined && plan.delayMs > 0) await delay(plan.delayMs);
           out.status = plan.status;
           out.flags = RESPOND_FLAGS[plan.reason];
           reply(res, plan.status, plan.body, plan.headers);
