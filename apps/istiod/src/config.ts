@@ -3,6 +3,7 @@
 // (env vars of pilot-discovery and the istiod chart, its --grpcAddr style
 // flags); a value that cannot be read is an error naming the variable.
 
+import { ISTIO_COMPATIBILITY_VERSION } from '@ambient-ts/xds-types';
 import { parseDurationSeconds } from './runtime/duration.js';
 
 export class ConfigError extends Error {
@@ -123,7 +124,7 @@ export function loadConfig(
   argv: readonly string[] = process.argv.slice(2),
 ): IstiodConfig {
   const namespace = env.POD_NAMESPACE || 'istio-system';
-  const version = env.ISTIO_VERSION || '1.30.0';
+  const version = env.ISTIO_VERSION || ISTIO_COMPATIBILITY_VERSION;
   const trustedNodeAccounts = list(env, 'CA_TRUSTED_NODE_ACCOUNTS', [`${namespace}/ztunnel`]);
   for (const account of trustedNodeAccounts) {
     if (!/^[^/]+\/[^/]+$/.test(account)) {

@@ -289,9 +289,12 @@ describe('istiod in process', () => {
     expect(metrics).toMatch(/pilot_xds\{version="unknown"\} \d+/);
     const sync = (await (await fetch(`${base}/debug/syncz`)).json()) as {
       proxy: string;
+      istio_version: string;
       types: { short_name: string; status: string }[];
     }[];
     const first = sync.find((s) => s.proxy.startsWith('ztunnel~10.0.0.1'));
+    // What `istioctl version` counts as the data plane version.
+    expect(first?.istio_version).toBe('1.30.0');
     expect(first?.types.map((t) => t.short_name).sort()).toEqual(['WADS', 'WDS']);
   });
 });

@@ -19,7 +19,7 @@ describe('the xDS node a proxy announces', () => {
     );
     expect(JSON.stringify(node.metadata)).toBe(
       '{"CLUSTER_ID":"Kubernetes","NAME":"ztunnel-abcde","LABELS":{"app":"ztunnel"},' +
-        '"NAMESPACE":"istio-system","INSTANCE_IPS":"10.244.1.7","NODE_NAME":"node1"}',
+        '"NAMESPACE":"istio-system","INSTANCE_IPS":"10.244.1.7","NODE_NAME":"node1","ISTIO_VERSION":"1.30.0"}',
     );
   });
 

@@ -2,6 +2,8 @@
 // `<type>~<ip>~<pod>.<ns>~<ns>.svc.cluster.local` and metadata, built from
 // config. istiod reads the proxy type from the id's first field. Pure.
 
+import { ISTIO_COMPATIBILITY_VERSION } from '@ambient-ts/xds-types';
+
 /** The proxy type leading the node id (ztunnel announces `ztunnel`). */
 export type ProxyType = 'ztunnel' | 'waypoint' | 'router' | 'sidecar';
 
@@ -11,6 +13,8 @@ export interface NodeInput {
   readonly podName: string;
   readonly podNamespace: string;
   readonly nodeName: string;
+  /** ISTIO_VERSION; default: the upstream release we follow. */
+  readonly istioVersion?: string;
   /** ISTIO_META_* env vars with the prefix stripped, e.g. CLUSTER_ID. */
   readonly proxyMetadata: Readonly<Record<string, string>>;
   /** ISTIO_METAJSON_* env vars, parsed. */
@@ -34,6 +38,8 @@ export function xdsNode(n: NodeInput): XdsNode {
       NAMESPACE: n.podNamespace,
       INSTANCE_IPS: n.instanceIp,
       NODE_NAME: n.nodeName,
+      // What `istioctl version` reports as the data plane version.
+      ISTIO_VERSION: n.istioVersion ?? ISTIO_COMPATIBILITY_VERSION,
     },
   };
 }

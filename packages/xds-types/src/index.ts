@@ -38,6 +38,7 @@ export {
 } from './type-urls.js';
 export { waypointListenerName, type WaypointListenerKey } from './waypoint-names.js';
 export { packAny, unpackAny } from './any.js';
+export { ISTIO_COMPATIBILITY_VERSION } from './istio-version.js';
 export {
   AnyTypeMismatchError,
   ResourceTypeMismatchError,

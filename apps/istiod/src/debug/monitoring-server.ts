@@ -30,6 +30,8 @@ export function shortTypeName(typeUrl: string): string {
 export interface SyncStatus {
   readonly proxy: string;
   readonly proxy_type: string;
+  /** The proxy's ISTIO_VERSION metadata, as upstream's syncz reports it. */
+  readonly istio_version: string;
   readonly cluster_id: string;
   readonly istiod: string;
   readonly connection_id: string;
@@ -61,6 +63,7 @@ export function syncz(
   return snapshots.map((s) => ({
     proxy: s.proxyId,
     proxy_type: s.proxyId.split('~')[0] ?? '',
+    istio_version: s.proxyVersion,
     cluster_id: clusterId,
     istiod,
     connection_id: s.connectionId,

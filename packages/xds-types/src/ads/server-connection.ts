@@ -74,6 +74,12 @@ export class AdsConnection {
     return this.node?.id ?? '';
   }
 
+  /** The proxy's ISTIO_VERSION node metadata ('' when it sent none). */
+  get proxyVersion(): string {
+    const v = this.node?.metadata?.ISTIO_VERSION;
+    return typeof v === 'string' ? v : '';
+  }
+
   /** Handles one request. Throws XdsProtocolError when the stream must be closed. */
   handleRequest(request: DeltaDiscoveryRequest): void {
     if (this.node === undefined) {
@@ -139,6 +145,7 @@ export class AdsConnection {
     return {
       connectionId: this.options.connectionId,
       proxyId: this.proxyId,
+      proxyVersion: this.proxyVersion,
       peer: this.options.peer,
       connectedAt: this.options.connectedAt.toISOString(),
       types: [...this.types.values()].map((s) => ({

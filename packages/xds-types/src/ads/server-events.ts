@@ -68,6 +68,8 @@ export interface XdsConnectionSnapshot {
   readonly connectionId: string;
   /** Node.id of the proxy ('' until its first request). */
   readonly proxyId: string;
+  /** The proxy's ISTIO_VERSION node metadata ('' when it sent none); `istioctl version` shows it. */
+  readonly proxyVersion: string;
   readonly peer: string;
   /** ISO 8601. */
   readonly connectedAt: string;

@@ -84,7 +84,7 @@ export class RecordingAdsClient {
         id:
           options.nodeId ??
           'ztunnel~10.0.0.1~ztunnel-test.istio-system~istio-system.svc.cluster.local',
-        metadata: options.metadata ?? {},
+        metadata: options.metadata ?? { ISTIO_VERSION: '1.30.0' },
       },
       subscriptions,
       logger: silentLogger,
