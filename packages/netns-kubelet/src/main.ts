@@ -4,6 +4,7 @@
 // serves container logs on :10250. Flags: see config.ts (or run with --help).
 import { statfs } from 'node:fs/promises';
 import os from 'node:os';
+import { startInformer } from '@ambient-ts/kube-informer';
 import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import pino from 'pino';
 import { cniRunner } from './cni-runner.js';
@@ -12,7 +13,6 @@ import { configUsage, parseConfig, type KubeletConfig } from './config.js';
 import { processLauncher } from './container-launcher.js';
 import { ConfigError, errorMessage } from './errors.js';
 import { imageTableFile } from './image-source.js';
-import { runInformer } from './informer.js';
 import { KubePodApi } from './kube-api.js';
 import { startKubeletServer, type ServerTls } from './log-server.js';
 import { netnsManager, releaseNetnsDir } from './netns.js';
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   const cleaned = await manager.cleanupStale();
   if (cleaned > 0) log.info({ cleaned }, 'cleaned pods left by a previous run');
 
-  runInformer<V1Pod>({
+  startInformer<V1Pod>({
     kc,
     path: '/api/v1/pods',
     list: () => core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${config.nodeName}` }),
@@ -123,6 +123,7 @@ async function main(): Promise<void> {
     },
     log,
     what: 'pods',
+    rbacHint: "grant the kubelet's identity list and watch on pods (RBAC)",
     signal,
   });
 

@@ -3,6 +3,7 @@
 // routes to every other node's pod CIDR (our "kindnet").
 import { createHash } from 'node:crypto';
 import os from 'node:os';
+import { startInformer } from '@ambient-ts/kube-informer';
 import {
   CoordinationV1Api,
   CoreV1Api,
@@ -16,7 +17,6 @@ import {
 import type { NodeIP } from './brands.js';
 import type { CommandRunner, Tools } from './commands.js';
 import { errorMessage } from './errors.js';
-import { runInformer } from './informer.js';
 import { isNotFound } from './kube-api.js';
 import type { Plain } from './k8s-types.js';
 import { reconcileMasquerade, reconcileRoutes } from './node-network.js';
@@ -262,7 +262,7 @@ export class NodeAgent {
     // Until the first successful list we know no other node's CIDR: routing or masquerading
     // then would treat cross-node pod traffic as leaving the cluster.
     let synced = false;
-    const informer = runInformer<V1Node>({
+    const informer = startInformer<V1Node>({
       kc: this.o.kc,
       path: '/api/v1/nodes',
       list: () => this.core.listNode(),
@@ -277,6 +277,7 @@ export class NodeAgent {
       },
       log: this.o.log,
       what: 'nodes',
+      rbacHint: "grant the kubelet's identity list and watch on nodes (RBAC)",
       signal,
     });
     const reconcile = async (): Promise<void> => {
