@@ -1,7 +1,7 @@
-// The waypoint part of the ambient scenario, as a platform engineer does it:
-// the Gateway `istioctl waypoint apply` creates, the namespace label that
-// enrolls services, an L7 AuthorizationPolicy and an HTTPRoute attached to
-// services (GAMMA), and what proves the waypoint runs them: its replies, its
+// The waypoint part of the ambient scenario, as a platform engineer does it
+// (after `istioctl waypoint apply --enroll-namespace`): an L7
+// AuthorizationPolicy and an HTTPRoute attached to services (GAMMA), and what
+// proves the waypoint runs them: its replies, its
 // istio_requests_total, and the destination ztunnels' view of who connects.
 import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { errorText } from '@ambient-ts/local-cluster';
@@ -12,20 +12,6 @@ export const WAYPOINT_NAME = 'waypoint';
 export const REVIEWS_POLICY = 'reviews-get-from-productpage';
 export const RATINGS_ROUTE = 'ratings-via-waypoint';
 export const ROUTE_HEADER = 'x-ambient-ts-route';
-
-/** What `istioctl waypoint apply -n <ns>` applies (reference/istiod.md §4.1). */
-export function waypointGateway(namespace: string): string {
-  // JSON is YAML: applied like the seeds' manifests.
-  return JSON.stringify({
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'Gateway',
-    metadata: { name: WAYPOINT_NAME, namespace },
-    spec: {
-      gatewayClassName: 'istio-waypoint',
-      listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }],
-    },
-  });
-}
 
 /** L7: only productpage may GET reviews — enforced by the waypoint, not ztunnel. */
 export function reviewsPolicy(namespace: string, trustDomain = 'cluster.local'): string {

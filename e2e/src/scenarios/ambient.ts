@@ -58,12 +58,12 @@ import {
   ROUTE_HEADER,
   serviceConditions,
   waypointDeploymentExists,
-  waypointGateway,
   waypointPods,
   waypointRequestCount,
   WAYPOINT_NAME,
 } from '../ambient/waypoint.js';
 import { waitProtocolInEveryZtunnel } from '../ambient/ztunnel-workload-wait.js';
+import { istioctl } from '../ambient/istioctl.js';
 import { ztunnelConnectionLines, ztunnelPods } from '../ambient/ztunnel-admin.js';
 
 export const AMBIENT_NAMESPACE = 'bookinfo-ambient';
@@ -301,23 +301,37 @@ export function ambientScenario(ctx: AmbientScenarioContext, namespace = AMBIENT
     6 * 60_000,
     async () => {
       const started = Date.now();
-      await d().applyManifests(waypointGateway(namespace), namespace);
+      // What the seeds tell users to run: istioctl applies the Gateway, waits for
+      // Programmed and enrolls the namespace.
+      const applied = await istioctl(d(), [
+        'waypoint',
+        'apply',
+        '-n',
+        namespace,
+        '--enroll-namespace',
+        '--wait',
+      ]);
+      console.log(`[e2e ${d().kind}] istioctl waypoint apply:\n${applied.stdout}${applied.stderr}`);
       try {
-        await pollUntil('the waypoint Gateway Programmed with a running pod', 120_000, async () => {
-          const programmed = conditionTrue(await gatewayConditions(d(), namespace), 'Programmed');
-          const pods = await waypointPods(d(), namespace);
-          return {
-            done: programmed && pods.length > 0,
-            detail: `Programmed=${programmed}, pods=${pods.join(',')}`,
-          };
-        });
+        expect(applied.exitCode, applied.stderr).toBe(0);
+        expect(applied.stdout).toContain(`✅ waypoint ${namespace}/${WAYPOINT_NAME} applied`);
+        expect(applied.stdout).toContain(`✅ waypoint ${namespace}/${WAYPOINT_NAME} is ready!`);
+        expect(applied.stdout).toContain(
+          `✅ namespace ${namespace} labeled with "istio.io/use-waypoint: ${WAYPOINT_NAME}"`,
+        );
+        expect(conditionTrue(await gatewayConditions(d(), namespace), 'Programmed')).toBe(true);
         await d().waitForDeploymentAvailable(namespace, WAYPOINT_NAME, 120_000);
         const [waypointPod = ''] = await waypointPods(d(), namespace);
+        expect(waypointPod, 'a running waypoint pod').not.toBe('');
         console.log(
-          `[e2e ${d().kind}] waypoint ${waypointPod} Ready ${formatDuration(Date.now() - started)} after the Gateway`,
+          `[e2e ${d().kind}] waypoint ${waypointPod} Ready ${formatDuration(Date.now() - started)} after istioctl waypoint apply`,
+        );
+        const listed = await istioctl(d(), ['waypoint', 'list', '-n', namespace]);
+        console.log(`[e2e ${d().kind}] istioctl waypoint list:\n${listed.stdout}`);
+        expect(listed.stdout).toMatch(
+          new RegExp(`^${WAYPOINT_NAME}\\s+default\\s+\\S+\\s+True\\s*$`, 'm'),
         );
 
-        await setNamespaceLabel(d(), namespace, 'istio.io/use-waypoint', WAYPOINT_NAME);
         await pollUntil(
           'reviews bound to the waypoint (istio.io/WaypointBound)',
           60_000,
@@ -392,6 +406,8 @@ export function ambientScenario(ctx: AmbientScenarioContext, namespace = AMBIENT
           `[e2e ${d().kind}] waypoint → reviews at the destination ztunnel: ${inbound[0]?.raw ?? ''}`,
         );
       } finally {
+        const deleted = await istioctl(d(), ['waypoint', 'delete', '-n', namespace, WAYPOINT_NAME]);
+        console.log(`[e2e ${d().kind}] istioctl waypoint delete: ${deleted.stdout.trim()}`);
         await deleteWaypointObjects(d(), namespace);
         await setNamespaceLabel(d(), namespace, 'istio.io/use-waypoint', null);
       }
