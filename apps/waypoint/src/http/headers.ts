@@ -17,7 +17,11 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-/** Headers of a message without hop-by-hop ones (nor those its Connection header names). */
+/**
+ * Headers of a message without hop-by-hop ones (nor those its Connection
+ * header names) and without HTTP/2 pseudo-headers, which the plan carries as
+ * method, path and authority.
+ */
 export function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHeaders {
   const named = new Set(
     (headers.connection ?? '')
@@ -28,6 +32,7 @@ export function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHeaders {
   const out: OutgoingHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || name === 'host') continue;
+    if (name.startsWith(':')) continue;
     out[name] = Array.isArray(value) ? [...value] : value;
   }
   return out;

@@ -5,13 +5,7 @@
 // access-log record when the response is done. Local replies use Envoy's
 // texts, which clients and dashboards already know.
 
-import {
-  request as httpRequest,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  type ServerResponse,
-} from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   parseIp,
@@ -24,7 +18,6 @@ import type { waypoint } from '@ambient-ts/xds-types';
 import {
   applyResponseModifiers,
   planRequest,
-  type AttemptOutcome,
   type CompiledListener,
   type DryRunResult,
   type OutgoingHeaders,
@@ -33,7 +26,14 @@ import {
 import type { RequestFacts } from '../telemetry/request-labels.js';
 import { backendEndpoint, describeBackend } from '../upstream/backend-endpoint.js';
 import type { UpstreamConnector } from '../upstream/upstream-connector.js';
-import { endToEndHeaders, localReplyHeaders, upstreamHeaders } from './headers.js';
+import type { DownstreamRequest, DownstreamResponse } from './downstream.js';
+import { endToEndHeaders, localReplyHeaders } from './headers.js';
+import {
+  exchange,
+  type ExchangeResult,
+  type UpstreamResponse,
+  type WireProtocol,
+} from './upstream-exchange.js';
 
 /** What the HBONE tunnel a request arrived on tells us. */
 export interface TunnelContext {
@@ -93,7 +93,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return delay(ms, undefined, { signal }).catch(() => undefined);
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+function readBody(req: DownstreamRequest, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -115,7 +115,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
 }
 
 function reply(
-  res: ServerResponse,
+  res: DownstreamResponse,
   status: number,
   body: string,
   headers: OutgoingHeaders = {},
@@ -128,15 +128,6 @@ function reply(
   res.end(body);
 }
 
-type AttemptResult =
-  | { readonly kind: 'response'; readonly response: IncomingMessage }
-  | {
-      readonly kind: 'failed';
-      readonly outcome: AttemptOutcome;
-      readonly flags: string;
-      readonly detail: string;
-    };
-
 export function createRequestHandler(deps: HandlerDeps) {
   const maxBuffer = deps.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFER;
 
@@ -145,10 +136,11 @@ export function createRequestHandler(deps: HandlerDeps) {
     ctx: TunnelContext,
     plan: Extract<RequestPlan, { kind: 'forward' }>,
     backend: waypoint.Backend,
-    body: Buffer | IncomingMessage,
+    body: Buffer | Readable,
     out: Outcome,
     signal: AbortSignal,
-  ): Promise<AttemptResult> {
+    protocol: WireProtocol,
+  ): Promise<ExchangeResult> {
     const family = ctx.destination.ip.includes(':') ? 6 : 4;
     const chosen = backendEndpoint(deps.state, backend, deps.self(), family, deps.random);
     if (chosen.kind === 'unavailable') {
@@ -181,48 +173,20 @@ export function createRequestHandler(deps: HandlerDeps) {
         detail: `${describeBackend(backend)} via ${out.upstream}: ${(err as Error).message}`,
       };
     }
-    return new Promise<AttemptResult>((resolve) => {
-      const headers: OutgoingHttpHeaders = upstreamHeaders(plan.headers, plan.authority);
-      const up = httpRequest({
-        method: plan.method,
-        path: plan.path,
-        headers,
-        createConnection: () => stream,
-      });
-      const onAbort = (): void => {
-        up.destroy();
-        stream.destroy();
-        resolve({
-          kind: 'failed',
-          outcome: { error: 'timeout' },
-          flags: 'UT',
-          detail: 'upstream request timeout',
-        });
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      up.once('response', (response) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve({ kind: 'response', response });
-      });
-      up.once('error', (err) => {
-        signal.removeEventListener('abort', onAbort);
-        stream.destroy();
-        resolve({
-          kind: 'failed',
-          outcome: { error: 'reset' },
-          flags: 'UC',
-          detail: `upstream reset: ${err.message}`,
-        });
-      });
-      if (Buffer.isBuffer(body)) up.end(body);
-      else body.pipe(up);
-    });
+    return exchange(
+      protocol,
+      stream,
+      { method: plan.method, path: plan.path, authority: plan.authority, headers: plan.headers },
+      body,
+      signal,
+    );
   }
 
   function mirror(
     ctx: TunnelContext,
     plan: Extract<RequestPlan, { kind: 'forward' }>,
     body: Buffer,
+    protocol: WireProtocol,
   ): void {
     for (const backend of plan.mirrors) {
       const ctl = new AbortController();
@@ -232,9 +196,9 @@ export function createRequestHandler(deps: HandlerDeps) {
       const scratch: Outcome = { status: 0, flags: '-', attempts: 1 };
       // Envoy marks shadow traffic by suffixing the authority with -shadow.
       const shadow = { ...plan, authority: plan.authority.replace(/(:\d+)?$/, '-shadow$1') };
-      void attempt(ctx, shadow, backend, body, scratch, ctl.signal).then((r) => {
+      void attempt(ctx, shadow, backend, body, scratch, ctl.signal, protocol).then((r) => {
         clearTimeout(t);
-        if (r.kind === 'response') r.response.resume();
+        if (r.kind === 'response') r.response.body.resume();
       });
     }
   }
@@ -242,12 +206,15 @@ export function createRequestHandler(deps: HandlerDeps) {
   async function forward(
     ctx: TunnelContext,
     plan: Extract<RequestPlan, { kind: 'forward' }>,
-    req: IncomingMessage,
-    res: ServerResponse,
+    req: DownstreamRequest,
+    res: DownstreamResponse,
     out: Outcome,
   ): Promise<void> {
+    const protocol: WireProtocol = req.httpVersionMajor === 2 ? 'h2' : 'http1';
     const overall = new AbortController();
+    let clientGone = false;
     const closed = (): void => {
+      clientGone = true;
       overall.abort();
     };
     res.once('close', closed);
@@ -264,7 +231,7 @@ export function createRequestHandler(deps: HandlerDeps) {
       }
       const needsBuffer =
         (plan.retry !== undefined && plan.retry.attempts > 0) || plan.mirrors.length > 0;
-      let body: Buffer | IncomingMessage = req;
+      let body: Buffer | Readable = req;
       if (needsBuffer) {
         const buffered = await readBody(req, maxBuffer);
         if (buffered === undefined) {
@@ -274,7 +241,7 @@ export function createRequestHandler(deps: HandlerDeps) {
           return;
         }
         body = buffered;
-        mirror(ctx, plan, buffered);
+        mirror(ctx, plan, buffered, protocol);
       }
       const maxAttempts = 1 + (plan.retry?.attempts ?? 0);
       for (let n = 1; ; n++) {
@@ -291,7 +258,7 @@ export function createRequestHandler(deps: HandlerDeps) {
                 perTry.abort();
               }, plan.perTryTimeoutMs)
             : undefined;
-        const result = await attempt(ctx, plan, plan.backend, body, out, perTry.signal);
+        const result = await attempt(ctx, plan, plan.backend, body, out, perTry.signal, protocol);
         overall.signal.removeEventListener('abort', onOverall);
         const retryable =
           n < maxAttempts &&
@@ -300,10 +267,7 @@ export function createRequestHandler(deps: HandlerDeps) {
           plan.retry !== undefined &&
           plan.retry.shouldRetry(
             result.kind === 'response'
-              ? {
-                  status: result.response.statusCode ?? 0,
-                  ...grpcStatusOf(result.response),
-                }
+              ? { status: result.response.status, ...grpcStatusOf(result.response.headers) }
               : result.outcome,
           );
         if (result.kind === 'response' && !retryable) {
@@ -328,7 +292,7 @@ export function createRequestHandler(deps: HandlerDeps) {
         await sleep(plan.retry?.backoffMs(n, deps.random) ?? 25, overall.signal);
       }
       // The overall timeout fired (or the client went away).
-      if (!res.destroyed && !res.headersSent) {
+      if (!clientGone && !res.headersSent) {
         out.status = 504;
         out.flags = 'UT';
         reply(res, 504, 'upstream request timeout');
@@ -344,19 +308,15 @@ export function createRequestHandler(deps: HandlerDeps) {
 
   function relayResponse(
     plan: Extract<RequestPlan, { kind: 'forward' }>,
-    response: IncomingMessage,
-    res: ServerResponse,
+    response: UpstreamResponse,
+    res: DownstreamResponse,
     out: Outcome,
     signal: AbortSignal,
   ): Promise<void> {
-    out.status = response.statusCode ?? 502;
-    const grpc = grpcStatusOf(response).grpcStatus;
-    if (grpc !== undefined) out.grpcStatus = String(grpc);
-    const headers = applyResponseModifiers(
-      plan.responseModifiers,
-      endToEndHeaders(response.headers),
-    );
-    res.writeHead(out.status, headers);
+    out.status = response.status;
+    const headerStatus = grpcStatusOf(response.headers).grpcStatus;
+    if (headerStatus !== undefined) out.grpcStatus = String(headerStatus);
+    res.writeHead(out.status, applyResponseModifiers(plan.responseModifiers, response.headers));
     return new Promise((resolve) => {
       const stop = (): void => {
         response.destroy();
@@ -364,12 +324,20 @@ export function createRequestHandler(deps: HandlerDeps) {
         resolve();
       };
       signal.addEventListener('abort', stop, { once: true });
-      response.pipe(res);
-      response.once('end', () => {
+      // Not `end`: trailers (gRPC status) go out after the last body byte.
+      response.body.pipe(res as unknown as NodeJS.WritableStream, { end: false });
+      response.body.once('end', () => {
         signal.removeEventListener('abort', stop);
+        const trailers = response.trailers();
+        if (trailers) {
+          const grpc = grpcStatusOf(trailers).grpcStatus;
+          if (grpc !== undefined) out.grpcStatus = String(grpc);
+          res.addTrailers(trailers);
+        }
+        res.end();
         resolve();
       });
-      response.once('error', () => {
+      response.body.once('error', () => {
         out.flags = 'UR';
         stop();
       });
@@ -378,11 +346,20 @@ export function createRequestHandler(deps: HandlerDeps) {
 
   return async function handle(
     ctx: TunnelContext,
-    req: IncomingMessage,
-    res: ServerResponse,
+    req: DownstreamRequest,
+    res: DownstreamResponse,
   ): Promise<void> {
     const start = performance.now();
-    const authority = req.headers.host ?? `${ctx.destination.ip}:${ctx.destination.port}`;
+    let responseClosed = false;
+    res.once('close', () => {
+      responseClosed = true;
+    });
+    // HTTP/2 carries the authority as a pseudo-header, HTTP/1.1 as Host.
+    const h2Authority = req.headers[':authority'];
+    const authority =
+      typeof h2Authority === 'string'
+        ? h2Authority
+        : (req.headers.host ?? `${ctx.destination.ip}:${ctx.destination.port}`);
     const out: Outcome = { status: 0, flags: '-', attempts: 0 };
     let route: string | undefined;
     try {
@@ -450,7 +427,7 @@ export function createRequestHandler(deps: HandlerDeps) {
         dryRun: out.dryRun,
       });
     };
-    if (res.writableFinished || res.destroyed) finish();
+    if (responseClosed) finish();
     else res.once('close', finish);
   };
 }
@@ -489,8 +466,8 @@ function failureReply(flags: string): [number, string] {
   }
 }
 
-function grpcStatusOf(res: IncomingMessage): { grpcStatus?: number } {
-  const raw = res.headers['grpc-status'];
+function grpcStatusOf(headers: OutgoingHeaders): { grpcStatus?: number } {
+  const raw = headers['grpc-status'];
   if (typeof raw !== 'string' || !/^\d+$/.test(raw)) return {};
   return { grpcStatus: Number(raw) };
 }
