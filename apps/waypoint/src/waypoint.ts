@@ -52,6 +52,7 @@ import { resolveConnectTarget } from './inbound/connect-target.js';
 import { HttpFront } from './inbound/http-front.js';
 import { planConnection } from './l7/index.js';
 import { ListenerTable } from './listeners/listener-table.js';
+import { accessLogFields } from './telemetry/access-log.js';
 import { requestLabels } from './telemetry/request-labels.js';
 import { RequestMetrics } from './telemetry/request-metrics.js';
 import { backendEndpoint, describeBackend } from './upstream/backend-endpoint.js';
@@ -340,31 +341,7 @@ export class Waypoint {
 
   #recordRequest(r: RequestRecord): void {
     this.metrics.record(requestLabels(r), r.durationMs);
-    this.#access.info(
-      {
-        'src.addr': r.source?.addresses[0],
-        'src.workload': r.source?.name,
-        'src.namespace': r.source?.namespace,
-        'src.identity': r.peerIdentity,
-        'dst.service': r.service.hostname,
-        'dst.workload': r.destination?.name,
-        'dst.namespace': r.destination?.namespace,
-        'dst.identity': r.destinationIdentity,
-        'dst.addr': r.upstream,
-        method: r.method,
-        path: r.path,
-        authority: r.authority,
-        route: r.route,
-        response_code: r.responseCode,
-        response_flags: r.responseFlags,
-        attempts: r.attempts,
-        duration: `${Math.round(r.durationMs)}ms`,
-        ...(r.detail ? { detail: r.detail } : {}),
-        ...(r.audited.length > 0 ? { audited: r.audited } : {}),
-        ...(r.dryRun ? { dry_run: r.dryRun } : {}),
-      },
-      'request complete',
-    );
+    this.#access.info(accessLogFields(r), 'request complete');
   }
 
   #locality(): LocalityView {

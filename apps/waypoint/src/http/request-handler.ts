@@ -20,14 +20,14 @@ import {
   planRequest,
   type CompiledListener,
   type DryRunResult,
-  type OutgoingHeaders,
   type RequestPlan,
 } from '../l7/index.js';
 import type { RequestFacts } from '../telemetry/request-labels.js';
 import { backendEndpoint, describeBackend } from '../upstream/backend-endpoint.js';
 import type { UpstreamConnector } from '../upstream/upstream-connector.js';
 import type { DownstreamRequest, DownstreamResponse } from './downstream.js';
-import { endToEndHeaders, localReplyHeaders } from './headers.js';
+import { endToEndHeaders } from './headers.js';
+import { failureReply, grpcStatusOf, readBody, reply, RESPOND_FLAGS } from './local-replies.js';
 import {
   exchange,
   type ExchangeResult,
@@ -91,41 +91,6 @@ interface Outcome {
 /** Waits `ms`, or less if `signal` aborts first (the client left, a timeout fired). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return delay(ms, undefined, { signal }).catch(() => undefined);
-}
-
-function readBody(req: DownstreamRequest, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        resolve(undefined);
-        return;
-      }
-      chunks.push(c);
-    });
-    req.once('end', () => {
-      resolve(Buffer.concat(chunks));
-    });
-    req.once('error', reject);
-  });
-}
-
-function reply(
-  res: DownstreamResponse,
-  status: number,
-  body: string,
-  headers: OutgoingHeaders = {},
-): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.writeHead(status, localReplyHeaders(body, headers));
-  res.end(body);
 }
 
 export function createRequestHandler(deps: HandlerDeps) {
@@ -432,42 +397,7 @@ export function createRequestHandler(deps: HandlerDeps) {
   };
 }
 
-const RESPOND_FLAGS: Record<Extract<RequestPlan, { kind: 'respond' }>['reason'], string> = {
-  'direct-response': '-',
-  redirect: '-',
-  'no-route': 'NR',
-  'no-backend': 'NC',
-  'fault-abort': 'FI',
-  'bad-request': '-',
-};
-
 function sourceWorkload(deps: HandlerDeps, ip: string): Workload | undefined {
   const address = parseIp(ip);
   return address ? deps.state.workloadByAddress({ network: deps.network, address }) : undefined;
-}
-
-/** Envoy's local replies for upstream failures. */
-function failureReply(flags: string): [number, string] {
-  switch (flags) {
-    case 'UH':
-      return [503, 'no healthy upstream'];
-    case 'UT':
-      return [504, 'upstream request timeout'];
-    case 'UF':
-      return [
-        503,
-        'upstream connect error or disconnect/reset before headers. reset reason: connection failure',
-      ];
-    default:
-      return [
-        503,
-        'upstream connect error or disconnect/reset before headers. reset reason: connection termination',
-      ];
-  }
-}
-
-function grpcStatusOf(headers: OutgoingHeaders): { grpcStatus?: number } {
-  const raw = headers['grpc-status'];
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw)) return {};
-  return { grpcStatus: Number(raw) };
 }
