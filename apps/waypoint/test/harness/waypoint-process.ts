@@ -1,4 +1,4 @@
-// The waypoint as its own process (src/main.ts, as its Deployment runs it),
+// The waypoint as its own process (its main, as its Deployment runs it),
 // so that its CPU time and memory can be read apart from whoever drives it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,6 +14,12 @@ export interface WaypointProcessOptions {
   readonly logFile?: string;
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']. */
   readonly nodeFlags?: readonly string[];
+  /**
+   * "source" runs src/main.ts through tsx; "dist" runs the build (build
+   * first), which is what a deployment runs and what memory figures should
+   * be taken from.
+   */
+  readonly entry?: 'source' | 'dist';
 }
 
 export interface WaypointProcess {
@@ -32,10 +38,9 @@ export function startWaypointProcess(opts: WaypointProcessOptions): WaypointProc
     process.execPath,
     [
       ...(opts.nodeFlags ?? []),
-      '--conditions=@ambient-ts/source',
-      '--import',
-      'tsx',
-      'src/main.ts',
+      ...(opts.entry === 'dist'
+        ? ['dist/main.js']
+        : ['--conditions=@ambient-ts/source', '--import', 'tsx', 'src/main.ts']),
       ...opts.args,
     ],
     {
