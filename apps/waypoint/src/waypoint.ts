@@ -56,6 +56,7 @@ import { accessLogFields } from './telemetry/access-log.js';
 import { requestLabels } from './telemetry/request-labels.js';
 import { RequestMetrics } from './telemetry/request-metrics.js';
 import { backendEndpoint, describeBackend } from './upstream/backend-endpoint.js';
+import { TunnelAgents } from './upstream/tunnel-agents.js';
 import { UpstreamConnector } from './upstream/upstream-connector.js';
 
 export interface WaypointDeps {
@@ -87,6 +88,7 @@ export class Waypoint {
   readonly #pending = new Set<ReadinessTask>(['certificate', 'xds', 'hbone-listener']);
   readonly #clients: { close(): void }[] = [];
   readonly #connector: UpstreamConnector;
+  readonly #agents = new TunnelAgents();
   readonly #front: HttpFront;
   readonly #admin: AdminServer;
   readonly #stats: AdminServer;
@@ -165,6 +167,7 @@ export class Waypoint {
       state,
       network: config.network,
       connector: this.#connector,
+      agents: this.#agents,
       self: () => this.#locality(),
       random: this.#random,
       onComplete: (r) => {
@@ -260,6 +263,7 @@ export class Waypoint {
     await this.xds.close();
     this.certs.close();
     for (const c of this.#clients) c.close();
+    this.#agents.close();
     await Promise.all([
       this.#front.close(),
       this.#connector.close(),

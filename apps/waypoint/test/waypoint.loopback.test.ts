@@ -203,7 +203,13 @@ describe('waypoint on loopback: HBONE in, L7 policy and routing, HBONE out', () 
     expect(istiod.issued).toEqual([istioIdentity(TD, NS, 'waypoint').uri]);
   });
 
-  it('forwards an allowed request over HBONE with its own identity, to the service endpoints', async () => {
+  it('forwards an allowed request over HBONE with its own identity, to the service endpoints, reusing upstream connections', async () => {
+    let appConnections = 0;
+    for (const p of pods) {
+      p.app.on('connection', () => {
+        appConnections++;
+      });
+    }
     const versions = new Set<string>();
     for (let i = 0; i < 12; i++) {
       const r = await call(productpage, '/reviews/0');
@@ -214,6 +220,8 @@ describe('waypoint on loopback: HBONE in, L7 policy and routing, HBONE out', () 
     const last = seen[seen.length - 1];
     expect(last?.peer).toBe(istioIdentity(TD, NS, 'waypoint').uri);
     expect(last?.headers.host).toBe('reviews:9080');
+    // Sequential requests: one kept-alive tunnel per endpoint, not one per request.
+    expect(appConnections).toBe(2);
   });
 
   it("routes by header to the v2 subset only and applies the route's response header", async () => {

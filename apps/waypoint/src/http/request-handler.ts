@@ -24,6 +24,7 @@ import {
 } from '../l7/index.js';
 import type { RequestFacts } from '../telemetry/request-labels.js';
 import { backendEndpoint, describeBackend } from '../upstream/backend-endpoint.js';
+import type { TunnelAgents } from '../upstream/tunnel-agents.js';
 import type { UpstreamConnector } from '../upstream/upstream-connector.js';
 import type { DownstreamRequest, DownstreamResponse } from './downstream.js';
 import { endToEndHeaders } from './headers.js';
@@ -66,6 +67,8 @@ export interface HandlerDeps {
   /** The waypoint's network: WDS addresses are keyed by network. */
   readonly network: string;
   readonly connector: UpstreamConnector;
+  /** Keep-alive HTTP/1.1 connections per endpoint. */
+  readonly agents: TunnelAgents;
   readonly self: () => LocalityView;
   readonly random: () => number;
   readonly onComplete: (record: RequestRecord) => void;
@@ -74,6 +77,12 @@ export interface HandlerDeps {
 }
 
 const DEFAULT_MAX_BUFFER = 4 * 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+function declaresBody(req: DownstreamRequest): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
 
 interface Outcome {
   status: number;
@@ -121,15 +130,29 @@ export function createRequestHandler(deps: HandlerDeps) {
     out.upstream = `${candidate.ip}:${candidate.port}`;
     out.destinationIdentity =
       candidate.workload.protocol === 'HBONE' ? chosen.identities[0] : undefined;
-    let stream: Duplex;
-    try {
-      stream = await deps.connector.connect({
+    const open = (requestSignal?: AbortSignal): Promise<Duplex> =>
+      deps.connector.connect({
         endpoint: candidate,
         identities: chosen.identities,
         clientIp: ctx.peerIp,
         serviceHostname: chosen.serviceHostname,
-        signal,
+        ...(requestSignal ? { signal: requestSignal } : {}),
       });
+    const request = {
+      method: plan.method,
+      path: plan.path,
+      authority: plan.authority,
+      headers: plan.headers,
+    };
+    if (protocol === 'http1') {
+      // Connections outlive the request, so they are opened without its signal.
+      const key = `${candidate.ip}:${candidate.port}|${chosen.identities.join(',')}`;
+      const agent = deps.agents.agentFor(key, () => open());
+      return exchange({ protocol, agent }, request, body, signal);
+    }
+    let stream: Duplex;
+    try {
+      stream = await open(signal);
     } catch (err) {
       return {
         kind: 'failed',
@@ -138,13 +161,7 @@ export function createRequestHandler(deps: HandlerDeps) {
         detail: `${describeBackend(backend)} via ${out.upstream}: ${(err as Error).message}`,
       };
     }
-    return exchange(
-      protocol,
-      stream,
-      { method: plan.method, path: plan.path, authority: plan.authority, headers: plan.headers },
-      body,
-      signal,
-    );
+    return exchange({ protocol, stream }, request, body, signal);
   }
 
   function mirror(
@@ -196,8 +213,10 @@ export function createRequestHandler(deps: HandlerDeps) {
       }
       const needsBuffer =
         (plan.retry !== undefined && plan.retry.attempts > 0) || plan.mirrors.length > 0;
-      let body: Buffer | Readable = req;
-      if (needsBuffer) {
+      // An HTTP/1.1 request that declares no body is sent as an empty buffer, so
+      // it can be replayed if a kept-alive upstream connection turns out closed.
+      let body: Buffer | Readable = protocol === 'http1' && !declaresBody(req) ? EMPTY : req;
+      if (needsBuffer && body !== EMPTY) {
         const buffered = await readBody(req, maxBuffer);
         if (buffered === undefined) {
           out.status = 413;
@@ -206,8 +225,9 @@ export function createRequestHandler(deps: HandlerDeps) {
           return;
         }
         body = buffered;
-        mirror(ctx, plan, buffered, protocol);
       }
+      if (body === EMPTY) req.resume();
+      if (plan.mirrors.length > 0 && Buffer.isBuffer(body)) mirror(ctx, plan, body, protocol);
       const maxAttempts = 1 + (plan.retry?.attempts ?? 0);
       for (let n = 1; ; n++) {
         out.attempts = n;

@@ -1,13 +1,15 @@
-// One request/response exchange with an endpoint over an already open byte
-// stream (an HBONE tunnel, or TCP outside the mesh), in the protocol the
-// client spoke: HTTP/1.1 through node:http, HTTP/2 (gRPC) through node:http2
-// with prior knowledge — the stream is plaintext inside mTLS. Resolves at the
-// response head; the body and trailers follow as a stream.
+// One request/response exchange with an endpoint (through an HBONE tunnel, or
+// TCP outside the mesh), in the protocol the client spoke: HTTP/1.1 through
+// node:http on the endpoint's keep-alive agent, HTTP/2 (gRPC) through
+// node:http2 with prior knowledge on a stream opened for it — the bytes are
+// plaintext inside mTLS. Resolves at the response head; the body and trailers
+// follow as a stream.
 
-import { request as http1Request, type IncomingMessage } from 'node:http';
+import { request as http1Request, type Agent, type IncomingMessage } from 'node:http';
 import { connect as http2Connect, constants, type IncomingHttpHeaders } from 'node:http2';
 import type { Duplex, Readable } from 'node:stream';
 import type { AttemptOutcome, OutgoingHeaders } from '../l7/index.js';
+import { UpstreamConnectFailure } from '../upstream/tunnel-agents.js';
 import { endToEndHeaders, upstreamHeaders } from './headers.js';
 
 export type WireProtocol = 'http1' | 'h2';
@@ -47,23 +49,28 @@ const timedOut: ExchangeResult = {
   detail: 'upstream request timeout',
 };
 
+/**
+ * HTTP/1.1 through the endpoint's keep-alive agent. A request that fails on a
+ * reused connection before any response (the server closed it while idle)
+ * is sent once more on a fresh one when its body can be replayed, as
+ * HTTP clients do for idempotent retries of stale connections.
+ */
 function http1Exchange(
-  stream: Duplex,
+  agent: Agent,
   req: UpstreamRequest,
   body: Buffer | Readable,
   signal: AbortSignal,
+  replayed = false,
 ): Promise<ExchangeResult> {
   return new Promise((resolve) => {
     const up = http1Request({
       method: req.method,
       path: req.path,
       headers: upstreamHeaders(req.headers, req.authority),
-      // No agent: the request uses exactly this stream.
-      createConnection: () => stream,
+      agent,
     });
     const onAbort = (): void => {
       up.destroy();
-      stream.destroy();
       resolve(timedOut);
     };
     signal.addEventListener('abort', onAbort, { once: true });
@@ -79,19 +86,23 @@ function http1Exchange(
             Object.keys(res.trailers).length > 0 ? endToEndHeaders(res.trailers) : undefined,
           destroy: () => {
             res.destroy();
-            stream.destroy();
           },
         },
       });
     });
     up.once('error', (err) => {
       signal.removeEventListener('abort', onAbort);
-      stream.destroy();
+      if (signal.aborted) return;
+      if (up.reusedSocket && !replayed && Buffer.isBuffer(body)) {
+        resolve(http1Exchange(agent, req, body, signal, true));
+        return;
+      }
+      const connect = err instanceof UpstreamConnectFailure;
       resolve({
         kind: 'failed',
-        outcome: { error: 'reset' },
-        flags: 'UC',
-        detail: `upstream reset: ${err.message}`,
+        outcome: { error: connect ? 'connect-failure' : 'reset' },
+        flags: connect ? 'UF' : 'UC',
+        detail: connect ? err.message : `upstream reset: ${err.message}`,
       });
     });
     if (Buffer.isBuffer(body)) up.end(body);
@@ -174,14 +185,18 @@ function h2Exchange(
   });
 }
 
+/** Where the exchange runs: an HTTP/1.1 agent for the endpoint, or an open stream for HTTP/2. */
+export type UpstreamChannel =
+  | { readonly protocol: 'http1'; readonly agent: Agent }
+  | { readonly protocol: 'h2'; readonly stream: Duplex };
+
 export function exchange(
-  protocol: WireProtocol,
-  stream: Duplex,
+  channel: UpstreamChannel,
   req: UpstreamRequest,
   body: Buffer | Readable,
   signal: AbortSignal,
 ): Promise<ExchangeResult> {
-  return protocol === 'h2'
-    ? h2Exchange(stream, req, body, signal)
-    : http1Exchange(stream, req, body, signal);
+  return channel.protocol === 'h2'
+    ? h2Exchange(channel.stream, req, body, signal)
+    : http1Exchange(channel.agent, req, body, signal);
 }
