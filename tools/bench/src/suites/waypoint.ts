@@ -86,7 +86,7 @@ export function waypointReport(r: WaypointBenchResult): SuiteReport {
       },
     ],
     notes: [
-      'direct: TCP to the app; hbone: an HBONE tunnel straight to the pod; waypoint: HBONE to the waypoint, which opens HBONE to a pod per request.',
+      'direct: TCP to the app; hbone: an HBONE tunnel straight to the pod; waypoint: HBONE to the waypoint, which keeps HBONE connections to the pods alive and reuses them.',
       'Each client keeps one connection (direct) or one tunnel (hbone, waypoint) and sends its requests on it one after another.',
       'Processes: bench (clients, stand-in istiod), pods (HBONE servers + apps), waypoint; CPU is read per process.',
       'CPU µs/op ÷ 1000 = CPU seconds per 1000 requests = vCPU at 1000 req/s; Istio 1.24 publishes about 0.25 vCPU and 60 MB per 1000 rps for its Envoy waypoint.',
