@@ -394,14 +394,24 @@ export function ambientScenario(ctx: AmbientScenarioContext, namespace = AMBIENT
         expect(viaWaypoint).toBeGreaterThan(0);
         expect(deniedCount).toBeGreaterThan(0);
         // The destination ztunnels see the waypoint's identity connecting to reviews.
+        // ztunnel logs a connection when it closes, and the waypoint keeps its
+        // upstream connections alive for a few idle seconds: wait for them.
         const waypointIdentity = spiffeId(namespace, WAYPOINT_NAME);
-        const inbound = (await ztunnelConnectionLines(d())).filter(
-          (l) =>
-            l.direction === 'inbound' &&
-            l.srcIdentity === waypointIdentity &&
-            l.dstIdentity === spiffeId(namespace, 'bookinfo-reviews'),
-        );
-        expect(inbound.length, 'inbound lines waypoint → reviews').toBeGreaterThan(0);
+        const inbound =
+          (await pollUntil(
+            'a destination ztunnel logging the waypoint → reviews connection',
+            60_000,
+            async () => {
+              const lines = (await ztunnelConnectionLines(d())).filter(
+                (l) =>
+                  l.direction === 'inbound' &&
+                  l.srcIdentity === waypointIdentity &&
+                  l.dstIdentity === spiffeId(namespace, 'bookinfo-reviews'),
+              );
+              return { done: lines.length > 0, value: lines };
+            },
+            { intervalMs: 1000 },
+          )) ?? [];
         console.log(
           `[e2e ${d().kind}] waypoint → reviews at the destination ztunnel: ${inbound[0]?.raw ?? ''}`,
         );

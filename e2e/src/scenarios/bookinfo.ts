@@ -64,11 +64,12 @@ export function bookinfoScenario(ctx: BookinfoScenarioContext, namespace = 'book
       '--max-time',
       '10',
       // Pods can be Ready a moment before kube-proxy has programmed the Service's
-      // endpoints (EndpointSlice → iptables is asynchronous): a refused first
-      // connection is retried, as a user would.
+      // endpoints (EndpointSlice → iptables is asynchronous): until then the
+      // ClusterIP is refused or unreachable, so a failed first connection is
+      // retried, as a user would.
       '--retry',
       '10',
-      '--retry-connrefused',
+      '--retry-all-errors',
       '--retry-delay',
       '1',
       'http://productpage:9080/productpage',
