@@ -17,9 +17,8 @@ import {
 } from '@ambient-ts/hbone';
 import {
   CertificateManager,
-  channelCredentials,
-  grpcCertificateSource,
-  metadataFor,
+  istiodCertificateSource,
+  istiodXdsClient,
   xdsNode,
   type CertificateSource,
   type WorkloadCertificate,
@@ -32,9 +31,7 @@ import {
   type ProxyState,
 } from '@ambient-ts/workload-state';
 import {
-  AggregatedDiscoveryServiceClient,
-  DeltaAdsClient,
-  IstioCertificateServiceClient,
+  type DeltaAdsClient,
   typeSubscription,
   waypoint as wp,
   workload,
@@ -112,40 +109,32 @@ export class Waypoint {
     const token = (): string => readFileSync(config.tokenPath, 'utf8').trim();
     let source = deps.certificates;
     if (!source) {
-      const { creds, options } = channelCredentials(config.ca);
-      const caClient = new IstioCertificateServiceClient(config.ca.target, creds, options);
-      this.#clients.push(caClient);
-      source = grpcCertificateSource({
-        client: caClient,
-        token: () => Promise.resolve(token()),
+      // The waypoint asks for its own identity, which its token proves.
+      const ca = istiodCertificateSource({
+        endpoint: config.ca,
+        token,
         clusterId: config.clusterId,
         ttlSeconds: config.secretTtlSeconds,
-        headers: config.ca.headers,
-        // The waypoint asks for its own identity, which its token proves.
         impersonate: false,
       });
+      this.#clients.push(ca);
+      source = ca.source;
     }
     this.certs = new CertificateManager(source, this.#log.child({ scope: 'identity' }));
 
-    const { creds, options } = channelCredentials(config.xds);
-    const ads = new AggregatedDiscoveryServiceClient(config.xds.target, creds, {
-      ...options,
-      'grpc.max_receive_message_length': 200 * 1024 * 1024,
-      'grpc.initial_reconnect_backoff_ms': 100,
-    });
-    this.#clients.push(ads);
-    const node = xdsNode({
-      proxyType: 'waypoint',
-      instanceIp: config.instanceIp,
-      podName: config.podName,
-      podNamespace: config.podNamespace,
-      nodeName: config.nodeName,
-      proxyMetadata: config.proxyMetadata,
-      jsonMetadata: {},
-    });
-    this.xds = new DeltaAdsClient({
-      connect: () => ads.deltaAggregatedResources(metadataFor(config.xds, token, config.clusterId)),
-      node: { id: node.id, metadata: node.metadata as never },
+    const istiod = istiodXdsClient({
+      endpoint: config.xds,
+      token,
+      clusterId: config.clusterId,
+      node: xdsNode({
+        proxyType: 'waypoint',
+        instanceIp: config.instanceIp,
+        podName: config.podName,
+        podNamespace: config.podNamespace,
+        nodeName: config.nodeName,
+        proxyMetadata: config.proxyMetadata,
+        jsonMetadata: {},
+      }),
       subscriptions: [
         typeSubscription(workload.AddressSchema, {
           apply: (u) => void applyAddressUpdate(updater, u),
@@ -161,6 +150,8 @@ export class Waypoint {
         this.#onXdsEvent(e);
       },
     });
+    this.#clients.push(istiod);
+    this.xds = istiod.xds;
 
     this.#connector = new UpstreamConnector(() => this.#ownCertificate(), config.hbone);
     const handler = createRequestHandler({

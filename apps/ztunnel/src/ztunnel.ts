@@ -7,17 +7,14 @@ import type { AddressInfo } from 'node:net';
 import { resolveSettings } from '@ambient-ts/hbone';
 import {
   CertificateManager,
-  channelCredentials,
-  grpcCertificateSource,
-  metadataFor,
+  istiodCertificateSource,
+  istiodXdsClient,
   tokenReader,
   xdsNode,
   type CertificateSource,
 } from '@ambient-ts/istiod-client';
 import {
-  AggregatedDiscoveryServiceClient,
-  DeltaAdsClient,
-  IstioCertificateServiceClient,
+  type DeltaAdsClient,
   security,
   typeSubscription,
   workload,
@@ -103,29 +100,19 @@ export class Ztunnel {
     const token = tokenReader(config.authToken);
     let source = deps.certificates;
     if (!source) {
-      const { creds, options } = channelCredentials(config.ca);
-      const caClient = new IstioCertificateServiceClient(config.ca.target, creds, options);
-      this.#clients.push(caClient);
-      source = grpcCertificateSource({
-        client: caClient,
-        token: () => Promise.resolve(token()),
+      // Shared (in-pod) mode: ztunnel asks for its pods' identities.
+      const ca = istiodCertificateSource({
+        endpoint: config.ca,
+        token,
         clusterId: config.clusterId,
         ttlSeconds: config.secretTtlSeconds,
-        headers: config.ca.headers,
-        // Shared (in-pod) mode: ztunnel asks for its pods' identities.
         impersonate: true,
       });
+      this.#clients.push(ca);
+      source = ca.source;
     }
     this.certs = new CertificateManager(source, deps.logs.scope('identity'));
 
-    const xdsLog = deps.logs.scope('xds');
-    const { creds, options } = channelCredentials(config.xds);
-    const ads = new AggregatedDiscoveryServiceClient(config.xds.target, creds, {
-      ...options,
-      'grpc.max_receive_message_length': 200 * 1024 * 1024,
-      'grpc.initial_reconnect_backoff_ms': 100,
-    });
-    this.#clients.push(ads);
     const node = xdsNode({
       proxyType: 'ztunnel',
       instanceIp: config.instanceIp,
@@ -135,9 +122,11 @@ export class Ztunnel {
       proxyMetadata: config.proxyMetadata,
       jsonMetadata: config.jsonMetadata,
     });
-    this.xds = new DeltaAdsClient({
-      connect: () => ads.deltaAggregatedResources(metadataFor(config.xds, token, config.clusterId)),
-      node: { id: node.id, metadata: node.metadata as never },
+    const istiod = istiodXdsClient({
+      endpoint: config.xds,
+      token,
+      clusterId: config.clusterId,
+      node,
       subscriptions: [
         typeSubscription(workload.AddressSchema, {
           apply: (u) => void applyAddressUpdate(updater, u),
@@ -146,11 +135,13 @@ export class Ztunnel {
           apply: (u) => void applyAuthorizationUpdate(updater, u),
         }),
       ],
-      logger: xdsLog,
+      logger: deps.logs.scope('xds'),
       onEvent: (e) => {
         this.#onXdsEvent(e);
       },
     });
+    this.#clients.push(istiod);
+    this.xds = istiod.xds;
 
     const ctx: ProxyContext = {
       nodeName: config.nodeName,

@@ -30,3 +30,9 @@ export {
   parseDurationMs,
   type ProxyEnv,
 } from './proxy-env.js';
+export {
+  istiodCertificateSource,
+  istiodXdsClient,
+  type IstiodCaOptions,
+  type IstiodXdsOptions,
+} from './istiod-connection.js';
