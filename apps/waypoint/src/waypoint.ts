@@ -158,6 +158,7 @@ export class Waypoint {
       state,
       network: config.network,
       connector: this.#connector,
+      listenerNamed: (name) => this.listeners.byName(name),
       agents: this.#agents,
       self: () => this.#locality(),
       random: this.#random,

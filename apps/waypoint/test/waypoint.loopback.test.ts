@@ -31,6 +31,7 @@ import {
 } from './harness/mesh-resources.js';
 import { startStandInPod, type StandInPod } from './harness/stand-in-pod.js';
 import { issueSvid, type Svid } from './harness/svid.js';
+import { getRequest, KeepAliveClient } from './harness/keep-alive-client.js';
 import { callThroughTunnel } from './harness/tunnel-call.js';
 import { waypointArgs, waypointEnv, type WaypointPod } from './harness/waypoint-env.js';
 
@@ -312,5 +313,42 @@ describe('waypoint on loopback: HBONE in, L7 policy and routing, HBONE out', () 
     );
     const denied = await call(curl, '/reviews/0');
     expect(denied.status).toBe(403);
+  });
+
+  it('applies a policy change to requests on a tunnel that was already open (no stale decisions)', async () => {
+    const client = new KeepAliveClient(
+      () =>
+        pool.connect({
+          source: productpage,
+          destination: {
+            address: `${WAYPOINT_IP}:15008`,
+            expectedIdentities: [istioIdentity(TD, NS, 'waypoint')],
+          },
+          target: `${REVIEWS.vip}:${REVIEWS.port}`,
+        }),
+      getRequest('/reviews/0', { host: 'reviews:9080' }),
+    );
+    expect((await client.send()).status).toBe(200);
+    istiod.setListener(
+      httpListener(
+        REVIEWS,
+        [{ name: 'HTTPRoute/default/reviews/rule/0', action: forwardTo(backend(REVIEWS)) }],
+        [
+          allowPolicy(NS, 'curl-only', {
+            principals: [`${TD}/ns/${NS}/sa/curl`],
+            methods: ['GET'],
+          }),
+        ],
+      ),
+    );
+    const deadline = Date.now() + 5000;
+    let status = 200;
+    while (status === 200 && Date.now() < deadline) {
+      status = (await client.send()).status;
+      if (status === 200) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(status).toBe(403);
+    expect(client.reconnects).toBe(0);
+    client.close();
   });
 });

@@ -67,6 +67,8 @@ export interface HandlerDeps {
   /** The waypoint's network: WDS addresses are keyed by network. */
   readonly network: string;
   readonly connector: UpstreamConnector;
+  /** The current compiled listener by resource name (undefined once istiod removed it). */
+  readonly listenerNamed: (name: string) => CompiledListener | undefined;
   /** Keep-alive HTTP/1.1 connections per endpoint. */
   readonly agents: TunnelAgents;
   readonly self: () => LocalityView;
@@ -348,18 +350,29 @@ export function createRequestHandler(deps: HandlerDeps) {
     const out: Outcome = { status: 0, flags: '-', attempts: 0 };
     let route: string | undefined;
     try {
-      const plan = planRequest(
-        ctx.listener,
-        {
-          method: req.method ?? 'GET',
-          path: req.url ?? '/',
-          authority,
-          headers: endToEndHeaders(req.headers),
-          peer: { identity: ctx.peerIdentity, ip: ctx.peerIp },
-          destination: ctx.destination,
-        },
-        deps.random,
-      );
+      // Each request runs the listener as it is now, not as it was when the
+      // tunnel opened: a policy istiod adds applies to kept-alive connections too.
+      const listener = deps.listenerNamed(ctx.listener.name);
+      const plan: RequestPlan = listener
+        ? planRequest(
+            listener,
+            {
+              method: req.method ?? 'GET',
+              path: req.url ?? '/',
+              authority,
+              headers: endToEndHeaders(req.headers),
+              peer: { identity: ctx.peerIdentity, ip: ctx.peerIp },
+              destination: ctx.destination,
+            },
+            deps.random,
+          )
+        : {
+            kind: 'respond',
+            status: 503,
+            headers: {},
+            body: 'no route: the service is no longer served by this waypoint',
+            reason: 'no-route',
+          };
       route = plan.kind === 'deny' ? undefined : plan.route;
       if (plan.kind !== 'respond') {
         out.audited = plan.audited;
