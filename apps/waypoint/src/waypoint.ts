@@ -47,6 +47,7 @@ import {
 } from './http/request-handler.js';
 import { resolveConnectTarget } from './inbound/connect-target.js';
 import { HttpFront } from './inbound/http-front.js';
+import { TcpConnections } from './inbound/tcp-connections.js';
 import { planConnection } from './l7/index.js';
 import { ListenerTable } from './listeners/listener-table.js';
 import { accessLogFields } from './telemetry/access-log.js';
@@ -86,6 +87,7 @@ export class Waypoint {
   readonly #clients: { close(): void }[] = [];
   readonly #connector: UpstreamConnector;
   readonly #agents = new TunnelAgents();
+  readonly #tcp: TcpConnections;
   readonly #front: HttpFront;
   readonly #admin: AdminServer;
   readonly #stats: AdminServer;
@@ -153,6 +155,13 @@ export class Waypoint {
     this.#clients.push(istiod);
     this.xds = istiod.xds;
 
+    this.#tcp = new TcpConnections(this.#random);
+    this.listeners.onChange(() => {
+      const closed = this.#tcp.recheck(this.listeners);
+      if (closed > 0) {
+        this.#log.info({ closed }, 'closed TCP connections the new listeners no longer allow');
+      }
+    });
     this.#connector = new UpstreamConnector(() => this.#ownCertificate(), config.hbone);
     const handler = createRequestHandler({
       state,
@@ -326,13 +335,15 @@ export class Waypoint {
       },
       'tcp connection forwarded',
     );
-    return this.#connector.connect({
+    const upstream = await this.#connector.connect({
       endpoint: chosen.candidate,
       identities: chosen.identities,
       clientIp: ctx.peerIp,
       serviceHostname: chosen.serviceHostname,
       signal,
     });
+    this.#tcp.track(ctx, upstream);
+    return upstream;
   }
 
   #recordRequest(r: RequestRecord): void {
