@@ -54,6 +54,7 @@ import { accessLogFields } from './telemetry/access-log.js';
 import { requestLabels } from './telemetry/request-labels.js';
 import { RequestMetrics } from './telemetry/request-metrics.js';
 import { backendEndpoint, describeBackend } from './upstream/backend-endpoint.js';
+import { H2Sessions } from './upstream/h2-sessions.js';
 import { TunnelAgents } from './upstream/tunnel-agents.js';
 import { UpstreamConnector } from './upstream/upstream-connector.js';
 
@@ -87,6 +88,7 @@ export class Waypoint {
   readonly #clients: { close(): void }[] = [];
   readonly #connector: UpstreamConnector;
   readonly #agents = new TunnelAgents();
+  readonly #h2Sessions = new H2Sessions();
   readonly #tcp: TcpConnections;
   readonly #front: HttpFront;
   readonly #admin: AdminServer;
@@ -169,6 +171,7 @@ export class Waypoint {
       connector: this.#connector,
       listenerNamed: (name) => this.listeners.byName(name),
       agents: this.#agents,
+      h2Sessions: this.#h2Sessions,
       self: () => this.#locality(),
       random: this.#random,
       onComplete: (r) => {
@@ -265,6 +268,7 @@ export class Waypoint {
     this.certs.close();
     for (const c of this.#clients) c.close();
     this.#agents.close();
+    this.#h2Sessions.close();
     await Promise.all([
       this.#front.close(),
       this.#connector.close(),

@@ -64,6 +64,7 @@ describe('waypoint on loopback: gRPC (HTTP/2 inside HBONE)', () => {
   let stats: AddressInfo;
   let client: Svid;
   const seenPaths: string[] = [];
+  let appConnections = 0;
 
   async function grpcCall(method: string, message: string): Promise<GrpcResult> {
     const tunnel = await pool.connect({
@@ -112,6 +113,9 @@ describe('waypoint on loopback: gRPC (HTTP/2 inside HBONE)', () => {
     client = await issueSvid(istiod.ca, TD, NS, 'grpc-client');
     // The echo pod: an h2c gRPC-shaped app behind a stand-in ztunnel.
     app = createH2Server();
+    app.on('connection', () => {
+      appConnections++;
+    });
     app.on('stream', (stream, headers) => {
       seenPaths.push(String(headers[':path']));
       const chunks: Buffer[] = [];
@@ -208,11 +212,20 @@ describe('waypoint on loopback: gRPC (HTTP/2 inside HBONE)', () => {
     expect(seenPaths).toEqual(['/echo.Echo/Say']);
   });
 
+  it('sends concurrent calls as streams of one kept upstream session', async () => {
+    const before = appConnections;
+    const results = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((m) => grpcCall('/echo.Echo/Say', m)),
+    );
+    expect(results.map((r) => r.grpcStatus)).toEqual(['0', '0', '0', '0']);
+    expect(appConnections - before).toBe(0);
+  });
+
   it('denies a gRPC method the L7 policy does not allow, before the endpoint sees it', async () => {
     const r = await grpcCall('/echo.Echo/Forbidden', 'nope');
     expect(r.status).toBe(403);
     expect(r.body.toString()).toBe('RBAC: access denied');
-    expect(seenPaths).toEqual(['/echo.Echo/Say']);
+    expect(seenPaths).not.toContain('/echo.Echo/Forbidden');
   });
 
   it('reports the calls as request_protocol="grpc" with their grpc_response_status', async () => {
@@ -221,7 +234,7 @@ describe('waypoint on loopback: gRPC (HTTP/2 inside HBONE)', () => {
     ).text();
     const lines = text.split('\n').filter((l) => l.startsWith('istio_requests_total{'));
     expect(lines.find((l) => l.includes('response_code="200"'))).toMatch(
-      /request_protocol="grpc".*grpc_response_status="0".* 1$/,
+      /request_protocol="grpc".*grpc_response_status="0".* 5$/,
     );
     expect(lines.find((l) => l.includes('response_code="403"'))).toMatch(
       /response_flags="RBAC".* 1$/,

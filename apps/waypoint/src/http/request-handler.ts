@@ -5,6 +5,7 @@
 // access-log record when the response is done. Local replies use Envoy's
 // texts, which clients and dashboards already know.
 
+import type { ClientHttp2Session } from 'node:http2';
 import type { Duplex, Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
@@ -24,6 +25,7 @@ import {
 } from '../l7/index.js';
 import type { RequestFacts } from '../telemetry/request-labels.js';
 import { backendEndpoint, describeBackend } from '../upstream/backend-endpoint.js';
+import type { H2Sessions } from '../upstream/h2-sessions.js';
 import type { TunnelAgents } from '../upstream/tunnel-agents.js';
 import type { UpstreamConnector } from '../upstream/upstream-connector.js';
 import type { DownstreamRequest, DownstreamResponse } from './downstream.js';
@@ -71,6 +73,8 @@ export interface HandlerDeps {
   readonly listenerNamed: (name: string) => CompiledListener | undefined;
   /** Keep-alive HTTP/1.1 connections per endpoint. */
   readonly agents: TunnelAgents;
+  /** Shared HTTP/2 sessions per endpoint. */
+  readonly h2Sessions: H2Sessions;
   readonly self: () => LocalityView;
   readonly random: () => number;
   readonly onComplete: (record: RequestRecord) => void;
@@ -146,15 +150,15 @@ export function createRequestHandler(deps: HandlerDeps) {
       authority: plan.authority,
       headers: plan.headers,
     };
+    // Connections outlive the request, so they are opened without its signal.
+    const key = `${candidate.ip}:${candidate.port}|${chosen.identities.join(',')}`;
     if (protocol === 'http1') {
-      // Connections outlive the request, so they are opened without its signal.
-      const key = `${candidate.ip}:${candidate.port}|${chosen.identities.join(',')}`;
       const agent = deps.agents.agentFor(key, () => open());
       return exchange({ protocol, agent }, request, body, signal);
     }
-    let stream: Duplex;
+    let session: ClientHttp2Session;
     try {
-      stream = await open(signal);
+      session = await deps.h2Sessions.sessionFor(key, () => open());
     } catch (err) {
       return {
         kind: 'failed',
@@ -163,7 +167,7 @@ export function createRequestHandler(deps: HandlerDeps) {
         detail: `${describeBackend(backend)} via ${out.upstream}: ${(err as Error).message}`,
       };
     }
-    return exchange({ protocol, stream }, request, body, signal);
+    return exchange({ protocol, session }, request, body, signal);
   }
 
   function mirror(

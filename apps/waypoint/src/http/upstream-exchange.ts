@@ -1,13 +1,13 @@
 // One request/response exchange with an endpoint (through an HBONE tunnel, or
 // TCP outside the mesh), in the protocol the client spoke: HTTP/1.1 through
 // node:http on the endpoint's keep-alive agent, HTTP/2 (gRPC) through
-// node:http2 with prior knowledge on a stream opened for it — the bytes are
-// plaintext inside mTLS. Resolves at the response head; the body and trailers
+// node:http2 with prior knowledge on the endpoint's shared session — the
+// bytes are plaintext inside mTLS. Resolves at the response head; the body and trailers
 // follow as a stream.
 
 import { request as http1Request, type Agent, type IncomingMessage } from 'node:http';
-import { connect as http2Connect, constants, type IncomingHttpHeaders } from 'node:http2';
-import type { Duplex, Readable } from 'node:stream';
+import { constants, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
+import type { Readable } from 'node:stream';
 import type { AttemptOutcome, OutgoingHeaders } from '../l7/index.js';
 import { UpstreamConnectFailure } from '../upstream/tunnel-agents.js';
 import { endToEndHeaders, upstreamHeaders } from './headers.js';
@@ -116,14 +116,14 @@ function withoutPseudo(h: IncomingHttpHeaders): OutgoingHeaders {
   return endToEndHeaders(out);
 }
 
+/** HTTP/2 as one stream of the endpoint's shared session; the session outlives the request. */
 function h2Exchange(
-  stream: Duplex,
+  session: ClientHttp2Session,
   req: UpstreamRequest,
   body: Buffer | Readable,
   signal: AbortSignal,
 ): Promise<ExchangeResult> {
   return new Promise((resolve) => {
-    const session = http2Connect(`http://${req.authority}`, { createConnection: () => stream });
     const headers: Record<string, string | string[]> = {
       ...req.headers,
       [constants.HTTP2_HEADER_METHOD]: req.method,
@@ -141,7 +141,6 @@ function h2Exchange(
     let trailers: OutgoingHeaders | undefined;
     const close = (): void => {
       up.close(constants.NGHTTP2_CANCEL);
-      session.destroy();
     };
     const onAbort = (): void => {
       close();
@@ -153,9 +152,6 @@ function h2Exchange(
     });
     up.once('response', (h) => {
       signal.removeEventListener('abort', onAbort);
-      up.once('close', () => {
-        session.close();
-      });
       resolve({
         kind: 'response',
         response: {
@@ -169,7 +165,7 @@ function h2Exchange(
     });
     const fail = (err: Error): void => {
       signal.removeEventListener('abort', onAbort);
-      session.destroy();
+      session.off('error', fail);
       const refused = /REFUSED_STREAM/.test(err.message);
       resolve({
         kind: 'failed',
@@ -180,15 +176,18 @@ function h2Exchange(
     };
     up.once('error', fail);
     session.once('error', fail);
+    up.once('close', () => {
+      session.off('error', fail);
+    });
     if (Buffer.isBuffer(body)) up.end(body);
     else body.pipe(up);
   });
 }
 
-/** Where the exchange runs: an HTTP/1.1 agent for the endpoint, or an open stream for HTTP/2. */
+/** Where the exchange runs: the endpoint's HTTP/1.1 keep-alive agent or its HTTP/2 session. */
 export type UpstreamChannel =
   | { readonly protocol: 'http1'; readonly agent: Agent }
-  | { readonly protocol: 'h2'; readonly stream: Duplex };
+  | { readonly protocol: 'h2'; readonly session: ClientHttp2Session };
 
 export function exchange(
   channel: UpstreamChannel,
@@ -197,6 +196,6 @@ export function exchange(
   signal: AbortSignal,
 ): Promise<ExchangeResult> {
   return channel.protocol === 'h2'
-    ? h2Exchange(channel.stream, req, body, signal)
+    ? h2Exchange(channel.session, req, body, signal)
     : http1Exchange(channel.agent, req, body, signal);
 }
