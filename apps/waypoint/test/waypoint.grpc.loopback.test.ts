@@ -9,15 +9,13 @@ import {
   type Http2Server,
   type IncomingHttpHeaders,
 } from 'node:http2';
-import { connect, type AddressInfo, type Socket } from 'node:net';
-import { createHboneServer, HbonePool, type HboneServer } from '@ambient-ts/hbone';
+import type { AddressInfo } from 'node:net';
+import { HbonePool, type HboneServer } from '@ambient-ts/hbone';
 import { IstiodStandIn } from '@ambient-ts/istiod-client/testing';
 import { istioIdentity } from '@ambient-ts/spiffe';
 import { waypoint as wp } from '@ambient-ts/xds-types';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { Waypoint } from '../src/waypoint.js';
+import type { Waypoint } from '../src/waypoint.js';
 import {
   backend,
   forwardTo,
@@ -28,7 +26,8 @@ import {
   workloadInit,
 } from './harness/mesh-resources.js';
 import { issueSvid, type Svid } from './harness/svid.js';
-import { waypointArgs, waypointEnv, type WaypointPod } from './harness/waypoint-env.js';
+import { startStandInZtunnel } from './harness/stand-in-ztunnel.js';
+import { startReadyWaypoint, type WaypointPod } from './harness/waypoint-env.js';
 
 const NS = 'grpc';
 const ECHO = serviceRef(NS, 'echo', '198.18.0.30', 7070);
@@ -135,25 +134,12 @@ describe('waypoint on loopback: gRPC (HTTP/2 inside HBONE)', () => {
     await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
     const appPort = (app.address() as AddressInfo).port;
     const echoSvid = await issueSvid(istiod.ca, TD, NS, 'echo');
-    echoHbone = createHboneServer({
-      identity: echoSvid,
-      trustBundle: echoSvid.trustBundle,
-      authorize: (req) =>
-        Promise.resolve(
-          req.target.ip === ECHO_IP && req.target.port === ECHO.port
-            ? { allow: true }
-            : { allow: false, status: 400, reason: 'wrong target' },
-        ),
-      dial: () =>
-        new Promise<Socket>((resolve, reject) => {
-          const s = connect({ host: '127.0.0.1', port: appPort, allowHalfOpen: true });
-          s.once('connect', () => {
-            resolve(s);
-          });
-          s.once('error', reject);
-        }),
+    echoHbone = await startStandInZtunnel({
+      svid: echoSvid,
+      ip: ECHO_IP,
+      targetPort: ECHO.port,
+      appPort,
     });
-    await echoHbone.start({ host: ECHO_IP, port: 15008 });
 
     istiod.setService(serviceInit(ECHO));
     istiod.setWorkload(
@@ -187,12 +173,9 @@ describe('waypoint on loopback: gRPC (HTTP/2 inside HBONE)', () => {
         ],
       ),
     );
-    waypoint = new Waypoint(loadConfig(waypointEnv(istiod, WAYPOINT), waypointArgs(WAYPOINT)), {
-      log: pino({ level: 'silent' }),
-    });
-    stats = (await waypoint.start()).stats;
-    const deadline = Date.now() + 10_000;
-    while (!waypoint.ready && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const started = await startReadyWaypoint(istiod, WAYPOINT);
+    waypoint = started.waypoint;
+    stats = started.addresses.stats;
   });
 
   afterAll(async () => {

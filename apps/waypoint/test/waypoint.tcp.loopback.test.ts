@@ -2,21 +2,14 @@
 // CONNECT, bytes relayed to the endpoint over HBONE, and an open connection
 // closed when istiod sends a policy that no longer allows it.
 
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { Duplex } from 'node:stream';
-import {
-  ConnectStatusError,
-  createHboneServer,
-  HbonePool,
-  type HboneServer,
-} from '@ambient-ts/hbone';
+import { ConnectStatusError, HbonePool, type HboneServer } from '@ambient-ts/hbone';
 import { IstiodStandIn } from '@ambient-ts/istiod-client/testing';
 import { istioIdentity } from '@ambient-ts/spiffe';
 import { waypoint as wp } from '@ambient-ts/xds-types';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { Waypoint } from '../src/waypoint.js';
+import type { Waypoint } from '../src/waypoint.js';
 import {
   exact,
   serviceInit,
@@ -26,7 +19,8 @@ import {
   type ServiceRef,
 } from './harness/mesh-resources.js';
 import { issueSvid, type Svid } from './harness/svid.js';
-import { waypointArgs, waypointEnv, type WaypointPod } from './harness/waypoint-env.js';
+import { startStandInZtunnel } from './harness/stand-in-ztunnel.js';
+import { startReadyWaypoint, type WaypointPod } from './harness/waypoint-env.js';
 
 const NS = 'tcp';
 const DB = serviceRef(NS, 'db', '198.18.0.40', 5432);
@@ -93,20 +87,12 @@ describe('waypoint on loopback: a TCP listener', () => {
     await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
     const appPort = (app.address() as AddressInfo).port;
     const dbSvid = await issueSvid(istiod.ca, TD, NS, 'db');
-    dbHbone = createHboneServer({
-      identity: dbSvid,
-      trustBundle: dbSvid.trustBundle,
-      authorize: () => Promise.resolve({ allow: true }),
-      dial: () =>
-        new Promise<Socket>((resolve, reject) => {
-          const s = connect({ host: '127.0.0.1', port: appPort, allowHalfOpen: true });
-          s.once('connect', () => {
-            resolve(s);
-          });
-          s.once('error', reject);
-        }),
+    dbHbone = await startStandInZtunnel({
+      svid: dbSvid,
+      ip: DB_IP,
+      targetPort: DB.port,
+      appPort,
     });
-    await dbHbone.start({ host: DB_IP, port: 15008 });
     istiod.setService(serviceInit(DB));
     istiod.setWorkload(
       workloadInit({
@@ -126,12 +112,7 @@ describe('waypoint on loopback: a TCP listener', () => {
       }),
     );
     istiod.setListener(tcpListener(DB, 'app1'));
-    waypoint = new Waypoint(loadConfig(waypointEnv(istiod, WAYPOINT), waypointArgs(WAYPOINT)), {
-      log: pino({ level: 'silent' }),
-    });
-    await waypoint.start();
-    const deadline = Date.now() + 10_000;
-    while (!waypoint.ready && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    waypoint = (await startReadyWaypoint(istiod, WAYPOINT)).waypoint;
   });
 
   afterAll(async () => {

@@ -1,10 +1,13 @@
 // The environment and arguments istiod's waypoint Deployment gives the
 // waypoint (apps/istiod/src/gateway/waypoint-objects.ts), pointed at a
 // stand-in istiod: its own identity's token, its pod IP, and where its
-// admin, stats and readiness endpoints listen.
+// admin, stats and readiness endpoints listen; and a waypoint started with them.
 
 import type { IstiodStandIn } from '@ambient-ts/istiod-client/testing';
 import { istioIdentity } from '@ambient-ts/spiffe';
+import pino from 'pino';
+import { loadConfig } from '../../src/config.js';
+import { Waypoint, type WaypointAddresses } from '../../src/waypoint.js';
 import { TRUST_DOMAIN } from './mesh-resources.js';
 
 export interface WaypointPod {
@@ -36,4 +39,26 @@ export function waypointEnv(istiod: IstiodStandIn, pod: WaypointPod): Record<str
 
 export function waypointArgs(pod: WaypointPod): string[] {
   return ['proxy', 'waypoint', '--serviceCluster', `${pod.serviceAccount}.${pod.namespace}`];
+}
+
+/**
+ * A waypoint in this process pointed at `istiod`, started and Ready (its
+ * certificate, every xDS type ACKed, HBONE listening), with its logs silenced.
+ */
+export async function startReadyWaypoint(
+  istiod: IstiodStandIn,
+  pod: WaypointPod,
+  timeoutMs = 10_000,
+): Promise<{ waypoint: Waypoint; addresses: WaypointAddresses }> {
+  const waypoint = new Waypoint(loadConfig(waypointEnv(istiod, pod), waypointArgs(pod)), {
+    log: pino({ level: 'silent' }),
+  });
+  const addresses = await waypoint.start();
+  const deadline = Date.now() + timeoutMs;
+  while (!waypoint.ready) {
+    if (Date.now() > deadline)
+      throw new Error(`waypoint ${pod.podName} not ready in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { waypoint, addresses };
 }
