@@ -5,8 +5,9 @@
 // to be.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
-import { createHboneServer, type HboneServer } from '@ambient-ts/hbone';
+import type { AddressInfo } from 'node:net';
+import type { HboneServer } from '@ambient-ts/hbone';
+import { startStandInZtunnel } from './stand-in-ztunnel.js';
 import type { Svid } from './svid.js';
 
 export type PodHandler = (req: IncomingMessage, res: ServerResponse, peer: string) => void;
@@ -49,33 +50,18 @@ export async function startStandInPod(opts: StandInPodOptions): Promise<StandInP
     });
   });
   const appAddress = app.address() as AddressInfo;
-  const hbone = createHboneServer({
-    identity: opts.svid,
-    trustBundle: opts.svid.trustBundle,
-    authorize: (req) =>
-      Promise.resolve(
-        req.target.ip === opts.ip && req.target.port === opts.targetPort
-          ? { allow: true }
-          : { allow: false, status: 400, reason: 'wrong target' },
-      ),
-    dial: (req) =>
-      new Promise<Socket>((resolve, reject) => {
-        const s = connect({
-          host: appAddress.address,
-          port: appAddress.port,
-          allowHalfOpen: true,
-          noDelay: true,
-        });
-        s.once('connect', () => {
-          const port = s.localPort ?? -1;
-          peers.set(port, req.peer.uri);
-          s.once('close', () => peers.delete(port));
-          resolve(s);
-        });
-        s.once('error', reject);
-      }),
+  const hbone = await startStandInZtunnel({
+    svid: opts.svid,
+    ip: opts.ip,
+    targetPort: opts.targetPort,
+    appHost: appAddress.address,
+    appPort: appAddress.port,
+    onRelay: (socket, peer) => {
+      const port = socket.localPort ?? -1;
+      peers.set(port, peer);
+      socket.once('close', () => peers.delete(port));
+    },
   });
-  await hbone.start({ host: opts.ip, port: 15008 });
   return {
     ip: opts.ip,
     app,

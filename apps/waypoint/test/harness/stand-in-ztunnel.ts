@@ -1,7 +1,7 @@
-// A destination pod's ztunnel for tests whose app is not plain HTTP/1.1
-// (gRPC, raw TCP): a real HBONE server on <ip>:15008 with the pod's identity
-// that accepts CONNECT to <ip>:<targetPort> and relays it to an app already
-// listening on 127.0.0.1:<appPort>.
+// A destination pod's ztunnel: a real HBONE server on <ip>:15008 with the
+// pod's identity that accepts CONNECT to <ip>:<targetPort> and relays it to
+// an app already listening at <appHost>:<appPort>. `onRelay` learns each
+// relayed connection and the verified peer that opened its tunnel.
 
 import { connect, type Socket } from 'node:net';
 import { createHboneServer, type HboneServer } from '@ambient-ts/hbone';
@@ -12,6 +12,8 @@ export async function startStandInZtunnel(opts: {
   readonly ip: string;
   readonly targetPort: number;
   readonly appPort: number;
+  readonly appHost?: string;
+  readonly onRelay?: (socket: Socket, peerUri: string) => void;
 }): Promise<HboneServer> {
   const hbone = createHboneServer({
     identity: opts.svid,
@@ -22,10 +24,16 @@ export async function startStandInZtunnel(opts: {
           ? { allow: true }
           : { allow: false, status: 400, reason: 'wrong target' },
       ),
-    dial: () =>
+    dial: (req) =>
       new Promise<Socket>((resolve, reject) => {
-        const s = connect({ host: '127.0.0.1', port: opts.appPort, allowHalfOpen: true });
+        const s = connect({
+          host: opts.appHost ?? '127.0.0.1',
+          port: opts.appPort,
+          allowHalfOpen: true,
+          noDelay: true,
+        });
         s.once('connect', () => {
+          opts.onRelay?.(s, req.peer.uri);
           resolve(s);
         });
         s.once('error', reject);
