@@ -47,6 +47,7 @@ describe('istioctl help and errors', () => {
       expect(r.stdout).toContain(
         '  experimental Experimental commands that may be modified or deprecated\n' +
           '  help         Help about any command\n' +
+          '  proxy-status Retrieves the synchronization status of each Envoy in the mesh\n' +
           '  version      Prints out build version information\n' +
           '  waypoint     Manage waypoint configuration\n',
       );

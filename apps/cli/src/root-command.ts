@@ -1,12 +1,13 @@
 // The `istioctl` root: upstream's global flags (istioctl/pkg/cli/option.go,
 // klog's --vklog, the hidden logging flags), the commands of the ambient
 // subset, `experimental` (alias x) and cobra's `help`.
-// Commands to come (ztunnel-config, proxy-status) plug in next to waypoint.
+// Commands to come (ztunnel-config) plug in next to waypoint.
 
 import { renderHelp, renderUsage } from './cli/help.js';
 import type { CommandSpec, FlagSpec, Invocation } from './cli/spec.js';
 import type { CliContext } from './context.js';
 import type { BuildInfo } from './version/build-info.js';
+import { proxyStatusCommand } from './proxy-status/proxy-status-command.js';
 import { versionCommand } from './version/version-command.js';
 import { waypointCommand } from './waypoint/waypoint-command.js';
 
@@ -103,6 +104,7 @@ export function globalFlags(istioNamespace: string): FlagSpec[] {
 
 export function rootCommand(options: RootOptions): CommandSpec {
   const waypoint = waypointCommand(options.contextOf);
+  const proxyStatus = proxyStatusCommand(options.contextOf);
   const root: CommandSpec = {
     name: 'istioctl',
     short: 'Istio control interface.',
@@ -113,13 +115,15 @@ debug and diagnose their Istio mesh.
     subcommands: [
       versionCommand(options.contextOf, options.buildInfo),
       waypoint,
+      proxyStatus,
       {
         name: 'experimental',
         aliases: ['x', 'exp'],
         short: 'Experimental commands that may be modified or deprecated',
         // Upstream moved waypoint out of experimental in 1.23; `istioctl x waypoint`
         // (the 1.22 spelling, still in many guides) keeps working here.
-        subcommands: [waypoint],
+        // Upstream registers proxy-status under experimental too (`istioctl x ps`).
+        subcommands: [waypoint, proxyStatus],
       },
       helpCommand(() => root),
     ],

@@ -45,6 +45,15 @@ export function parseDurationFlag(flag: FlagSpec, value: string): number {
 
 /** klog's Level.Set: a base-10 int32. */
 export function parseLevelFlag(flag: FlagSpec, value: string): number {
+  return parseGoInt(flag, value, 32);
+}
+
+/** pflag's int: strconv.ParseInt(s, 0, 64); only the decimal form is accepted here. */
+export function parseIntFlag(flag: FlagSpec, value: string): number {
+  return parseGoInt(flag, value, 64);
+}
+
+function parseGoInt(flag: FlagSpec, value: string, bits: 32 | 64): number {
   if (!/^[+-]?\d+$/.test(value)) {
     throw invalidFlagValue(
       flag,
@@ -52,13 +61,14 @@ export function parseLevelFlag(flag: FlagSpec, value: string): number {
       `strconv.ParseInt: parsing ${goQuote(value)}: invalid syntax`,
     );
   }
-  const n = Number(value);
-  if (n > 2 ** 31 - 1 || n < -(2 ** 31)) {
+  const n = BigInt(value);
+  const limit = 2n ** BigInt(bits - 1);
+  if (n >= limit || n < -limit) {
     throw invalidFlagValue(
       flag,
       value,
       `strconv.ParseInt: parsing ${goQuote(value)}: value out of range`,
     );
   }
-  return n;
+  return Number(n);
 }

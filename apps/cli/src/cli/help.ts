@@ -114,6 +114,7 @@ const TYPE_NAMES: Readonly<Record<FlagSpec['kind'], string>> = {
   duration: 'duration',
   stringArray: 'stringArray',
   level: 'Level',
+  int: 'int',
 };
 
 /** pflag's UnquoteUsage: a `back-quoted` word in the usage names the value. */
@@ -145,6 +146,7 @@ function defaultText(flag: FlagSpec): string | undefined {
     case 'stringArray':
       return flag.default.length === 0 ? undefined : `[${flag.default.join(',')}]`;
     case 'level':
+    case 'int':
       return flag.default === 0 ? undefined : String(flag.default);
   }
 }

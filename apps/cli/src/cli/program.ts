@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { indexFlags, normalizeArgv } from './argv.js';
 import { EXIT_INCORRECT_USAGE, EXIT_OK, EXIT_UNKNOWN_ERROR, UsageError } from './errors.js';
-import { parseDurationFlag, parseLevelFlag } from './flag-values.js';
+import { parseDurationFlag, parseIntFlag, parseLevelFlag } from './flag-values.js';
 import { helpFlag, renderHelp } from './help.js';
 import type { Output } from './output.js';
 import type { CommandSpec, FlagSpec, FlagValue, Flags, Invocation } from './spec.js';
@@ -149,6 +149,8 @@ function optionFor(flag: FlagSpec): Option {
       return option.default(flag.default).argParser((v: string) => parseDurationFlag(flag, v));
     case 'level':
       return option.default(flag.default).argParser((v: string) => parseLevelFlag(flag, v));
+    case 'int':
+      return option.default(flag.default).argParser((v: string) => parseIntFlag(flag, v));
     case 'stringArray':
       // pflag's StringArray appends each occurrence to the (empty) default.
       return option
@@ -178,6 +180,7 @@ function flagsOf(node: Node, boolValues: ReadonlyMap<string, boolean>): Flags {
     duration: (name) => value(name, 'duration') as number,
     stringArray: (name) => value(name, 'stringArray') as readonly string[],
     level: (name) => value(name, 'level') as number,
+    int: (name) => value(name, 'int') as number,
     changed: (name) => {
       const found = node.flagOwners.get(name);
       if (!found) return false;

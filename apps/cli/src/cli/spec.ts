@@ -43,7 +43,13 @@ export interface LevelFlag extends FlagBase {
   readonly default: number;
 }
 
-export type FlagSpec = StringFlag | BoolFlag | DurationFlag | StringArrayFlag | LevelFlag;
+/** pflag's IntVar. */
+export interface IntFlag extends FlagBase {
+  readonly kind: 'int';
+  readonly default: number;
+}
+
+export type FlagSpec = StringFlag | BoolFlag | DurationFlag | StringArrayFlag | LevelFlag | IntFlag;
 
 export type FlagValue = string | boolean | number | readonly string[];
 
@@ -55,6 +61,7 @@ export interface Flags {
   duration(name: string): number;
   stringArray(name: string): readonly string[];
   level(name: string): number;
+  int(name: string): number;
   /** Whether the user set the flag (pflag's `Changed`). */
   changed(name: string): boolean;
 }
