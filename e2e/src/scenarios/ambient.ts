@@ -331,6 +331,16 @@ export function ambientScenario(ctx: AmbientScenarioContext, namespace = AMBIENT
         expect(listed.stdout).toMatch(
           new RegExp(`^${WAYPOINT_NAME}\\s+default\\s+\\S+\\s+True\\s*$`, 'm'),
         );
+        // The waypoint is a proxy of the mesh now: istiod sees it synced.
+        const status = await istioctl(d(), ['proxy-status']);
+        console.log(`[e2e ${d().kind}] istioctl proxy-status:\n${status.stdout}${status.stderr}`);
+        expect(status.exitCode, status.stderr).toBe(0);
+        expect(status.stdout).toMatch(
+          new RegExp(`^${waypointPod}\\.${namespace}\\s.*1\\.30\\.0`, 'm'),
+        );
+        const version = await istioctl(d(), ['version']);
+        console.log(`[e2e ${d().kind}] istioctl version:\n${version.stdout}`);
+        expect(version.stdout).toMatch(/^data plane version: 1\.30\.0 \(\d+ proxies\)$/m);
 
         await pollUntil(
           'reviews bound to the waypoint (istio.io/WaypointBound)',
