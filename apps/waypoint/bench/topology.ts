@@ -38,7 +38,12 @@ import {
 } from '../test/harness/mesh-resources.js';
 import { getRequest } from '../test/harness/keep-alive-client.js';
 import { issueSvid } from '../test/harness/svid.js';
-import { waypointArgs, waypointEnv, type WaypointPod } from '../test/harness/waypoint-env.js';
+import {
+  waypointArgs,
+  waypointEnv,
+  type WaypointPod,
+  waypointWorkload,
+} from '../test/harness/waypoint-env.js';
 import { startWaypointProcess, type WaypointProcess } from '../test/harness/waypoint-process.js';
 import type { BenchConfig } from './config.js';
 import type { PodsReply, PodsStart } from './pods-process.js';
@@ -103,14 +108,7 @@ export async function startTopology(cfg: BenchConfig, log: (l: string) => void):
         }),
       );
     }
-    istiod.setWorkload(
-      workloadInit({
-        namespace: NS,
-        name: 'waypoint',
-        ip: WAYPOINT.ip,
-        serviceAccount: 'waypoint',
-      }),
-    );
+    istiod.setWorkload(waypointWorkload(WAYPOINT));
     istiod.setListener(
       httpListener(
         REVIEWS,

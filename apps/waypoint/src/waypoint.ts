@@ -5,7 +5,6 @@
 // readiness/metrics/admin endpoints. main.ts calls it with the real config;
 // tests call it the same way.
 
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import pino, { type Logger } from 'pino';
@@ -19,6 +18,7 @@ import {
   CertificateManager,
   istiodCertificateSource,
   istiodXdsClient,
+  tokenReader,
   xdsNode,
   type CertificateSource,
   type WorkloadCertificate,
@@ -110,7 +110,7 @@ export class Waypoint {
     const { state, updater } = createStateStore();
     this.state = state;
 
-    const token = (): string => readFileSync(config.tokenPath, 'utf8').trim();
+    const token = tokenReader({ kind: 'file', value: config.tokenPath });
     let source = deps.certificates;
     if (!source) {
       // The waypoint asks for its own identity, which its token proves.

@@ -27,7 +27,7 @@ import {
 } from './harness/mesh-resources.js';
 import { issueSvid, type Svid } from './harness/svid.js';
 import { startStandInZtunnel } from './harness/stand-in-ztunnel.js';
-import { startReadyWaypoint, type WaypointPod } from './harness/waypoint-env.js';
+import { startReadyWaypoint, type WaypointPod, waypointWorkload } from './harness/waypoint-env.js';
 
 const NS = 'grpc';
 const ECHO = serviceRef(NS, 'echo', '198.18.0.30', 7070);
@@ -151,14 +151,7 @@ describe('waypoint on loopback: gRPC (HTTP/2 inside HBONE)', () => {
         services: [ECHO],
       }),
     );
-    istiod.setWorkload(
-      workloadInit({
-        namespace: NS,
-        name: 'waypoint',
-        ip: WAYPOINT.ip,
-        serviceAccount: 'waypoint',
-      }),
-    );
+    istiod.setWorkload(waypointWorkload(WAYPOINT));
     istiod.setListener(
       httpListener(
         ECHO,

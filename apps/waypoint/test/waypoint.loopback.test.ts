@@ -33,7 +33,12 @@ import { startStandInPod, type StandInPod } from './harness/stand-in-pod.js';
 import { issueSvid, type Svid } from './harness/svid.js';
 import { getRequest, KeepAliveClient } from './harness/keep-alive-client.js';
 import { callThroughTunnel } from './harness/tunnel-call.js';
-import { waypointArgs, waypointEnv, type WaypointPod } from './harness/waypoint-env.js';
+import {
+  waypointArgs,
+  waypointEnv,
+  type WaypointPod,
+  waypointWorkload,
+} from './harness/waypoint-env.js';
 
 const NS = 'default';
 const REVIEWS = serviceRef(NS, 'reviews', '198.18.0.10', 9080);
@@ -129,14 +134,7 @@ describe('waypoint on loopback: HBONE in, L7 policy and routing, HBONE out', () 
     istiod.setService(serviceInit(REVIEWS));
     istiod.setWorkload(reviewsPod('reviews-v1', V1_IP));
     istiod.setWorkload(reviewsPod('reviews-v2', V2_IP));
-    istiod.setWorkload(
-      workloadInit({
-        namespace: NS,
-        name: 'waypoint',
-        ip: WAYPOINT_IP,
-        serviceAccount: 'waypoint',
-      }),
-    );
+    istiod.setWorkload(waypointWorkload(WAYPOINT_POD));
     istiod.setListener(
       httpListener(
         REVIEWS,

@@ -20,7 +20,7 @@ import {
 } from './harness/mesh-resources.js';
 import { issueSvid, type Svid } from './harness/svid.js';
 import { startStandInZtunnel } from './harness/stand-in-ztunnel.js';
-import { startReadyWaypoint, type WaypointPod } from './harness/waypoint-env.js';
+import { startReadyWaypoint, type WaypointPod, waypointWorkload } from './harness/waypoint-env.js';
 
 const NS = 'tcp';
 const DB = serviceRef(NS, 'db', '198.18.0.40', 5432);
@@ -103,14 +103,7 @@ describe('waypoint on loopback: a TCP listener', () => {
         services: [DB],
       }),
     );
-    istiod.setWorkload(
-      workloadInit({
-        namespace: NS,
-        name: 'waypoint',
-        ip: WAYPOINT.ip,
-        serviceAccount: 'waypoint',
-      }),
-    );
+    istiod.setWorkload(waypointWorkload(WAYPOINT));
     istiod.setListener(tcpListener(DB, 'app1'));
     waypoint = (await startReadyWaypoint(istiod, WAYPOINT)).waypoint;
   });

@@ -37,6 +37,7 @@ export {
   typeUrlFor,
 } from './type-urls.js';
 export { waypointListenerName, type WaypointListenerKey } from './waypoint-names.js';
+export { WAYPOINT_RETRY_ON_TOKENS } from './waypoint-retry-tokens.js';
 export { packAny, unpackAny } from './any.js';
 export { ISTIO_COMPATIBILITY_VERSION } from './istio-version.js';
 export {

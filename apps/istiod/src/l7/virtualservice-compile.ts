@@ -7,7 +7,7 @@
 
 import { create } from '@bufbuild/protobuf';
 import { durationFromMs } from '@bufbuild/protobuf/wkt';
-import { waypoint } from '@ambient-ts/xds-types';
+import { WAYPOINT_RETRY_ON_TOKENS, waypoint } from '@ambient-ts/xds-types';
 import {
   asArray,
   asRecord,
@@ -23,20 +23,7 @@ import { exactMatch, regexMatch } from './matchers.js';
 type Rec = Readonly<Record<string, unknown>>;
 
 /** Retry conditions the waypoint implements (anything else is dropped with a warning). */
-const RETRY_ON = new Set([
-  '5xx',
-  'gateway-error',
-  'reset',
-  'connect-failure',
-  'refused-stream',
-  'retriable-status-codes',
-  'retriable-4xx',
-  'cancelled',
-  'deadline-exceeded',
-  'internal',
-  'resource-exhausted',
-  'unavailable',
-]);
+const RETRY_ON = WAYPOINT_RETRY_ON_TOKENS;
 
 /** A VirtualService host → FQDN (short names are relative to the VS namespace). */
 export function resolveVsHost(host: string, vsNamespace: string, domainSuffix: string): string {

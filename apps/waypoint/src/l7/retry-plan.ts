@@ -3,6 +3,7 @@
 // `5xx` and `gateway-error`; a per-try timeout only under `5xx` and
 // `gateway-error`; the narrow tokens cover only their own failure.
 
+import { WAYPOINT_RETRY_ON_TOKENS } from '@ambient-ts/xds-types';
 import type { AttemptOutcome, RetryPlan } from './types.js';
 
 export const DEFAULT_BACKOFF_BASE_MS = 25;
@@ -16,16 +17,8 @@ const GRPC_TOKENS: Readonly<Record<string, number>> = {
   unavailable: 14,
 };
 
-export const RETRY_ON_TOKENS: ReadonlySet<string> = new Set([
-  '5xx',
-  'gateway-error',
-  'reset',
-  'connect-failure',
-  'refused-stream',
-  'retriable-status-codes',
-  'retriable-4xx',
-  ...Object.keys(GRPC_TOKENS),
-]);
+/** The proto's retry_on tokens; compileListener NACKs any other. */
+export const RETRY_ON_TOKENS: ReadonlySet<string> = WAYPOINT_RETRY_ON_TOKENS;
 
 export interface RetrySettings {
   readonly attempts: number;

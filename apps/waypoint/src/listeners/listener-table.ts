@@ -4,21 +4,15 @@
 // whole response, which NACKs it, and the previous listeners stay in force —
 // never a partially applied or silently widened config.
 
-import type { ResourceUpdate } from '@ambient-ts/xds-types';
-import type { waypoint } from '@ambient-ts/xds-types';
+import { waypointListenerName, type ResourceUpdate, type waypoint } from '@ambient-ts/xds-types';
 import { compileListener, type CompiledListener } from '../l7/index.js';
-
-/** `<namespace>/<hostname>:<port>`, the resource name istiod uses. */
-export function listenerName(namespace: string, hostname: string, port: number): string {
-  return `${namespace}/${hostname}:${port}`;
-}
 
 export class ListenerTable {
   #byName = new Map<string, CompiledListener>();
   readonly #listeners = new Set<(names: readonly string[]) => void>();
 
   get(namespace: string, hostname: string, port: number): CompiledListener | undefined {
-    return this.#byName.get(listenerName(namespace, hostname, port));
+    return this.#byName.get(waypointListenerName({ namespace, hostname, port }));
   }
 
   byName(name: string): CompiledListener | undefined {

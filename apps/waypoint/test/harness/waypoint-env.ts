@@ -8,7 +8,7 @@ import { istioIdentity } from '@ambient-ts/spiffe';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { Waypoint, type WaypointAddresses } from '../../src/waypoint.js';
-import { TRUST_DOMAIN } from './mesh-resources.js';
+import { TRUST_DOMAIN, workloadInit } from './mesh-resources.js';
 
 export interface WaypointPod {
   readonly namespace: string;
@@ -61,4 +61,14 @@ export async function startReadyWaypoint(
     await new Promise((r) => setTimeout(r, 20));
   }
   return { waypoint, addresses };
+}
+
+/** The waypoint pod as WDS lists it (so it can find itself, as in a cluster). */
+export function waypointWorkload(pod: WaypointPod): ReturnType<typeof workloadInit> {
+  return workloadInit({
+    namespace: pod.namespace,
+    name: 'waypoint',
+    ip: pod.ip,
+    serviceAccount: pod.serviceAccount,
+  });
 }
