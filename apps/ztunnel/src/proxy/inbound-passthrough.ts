@@ -5,37 +5,19 @@
 
 import type { Socket } from 'node:net';
 import { relay } from '@ambient-ts/hbone';
-import { socketAddr, type Workload } from '@ambient-ts/workload-state';
 import { ConnectionResult, logEarlyFailure } from '../telemetry/connection-result.js';
 import type { PodContext, ProxyContext } from './context.js';
 import { decideInbound } from './inbound-decision.js';
-import { peerAddress } from './outbound.js';
+import { acceptCaptured } from './captured-connection.js';
 
 export async function handleInboundPlaintext(
   ctx: ProxyContext,
   pod: PodContext,
   socket: Socket,
 ): Promise<void> {
-  socket.setNoDelay(true);
-  socket.on('error', () => undefined);
-  const src = peerAddress(socket);
-  let dst: ReturnType<ProxyContext['sockets']['originalDst']>;
-  try {
-    dst = ctx.sockets.originalDst(socket);
-  } catch (err) {
-    logEarlyFailure(ctx.accessLog, src.addr, '?', 'inbound', (err as Error).message);
-    socket.destroy();
-    return;
-  }
-  const dstAddr = socketAddr(dst.ip, dst.port);
-  let local: Workload;
-  try {
-    local = await pod.localWorkload();
-  } catch (err) {
-    logEarlyFailure(ctx.accessLog, src.addr, dstAddr, 'inbound', (err as Error).message);
-    socket.destroy();
-    return;
-  }
+  const captured = await acceptCaptured(ctx, pod, socket, 'inbound');
+  if (!captured) return;
+  const { src, dst, dstAddr, local } = captured;
   const verdict = decideInbound({
     state: ctx.state,
     local,

@@ -12,7 +12,6 @@ import {
 } from '@ambient-ts/hbone';
 import { parseSpiffeId } from '@ambient-ts/spiffe';
 import {
-  parseIp,
   socketAddr,
   type IpAddr,
   workloadIdentityUri,
@@ -20,15 +19,11 @@ import {
 } from '@ambient-ts/workload-state';
 import { ConnectionResult, logEarlyFailure } from '../telemetry/connection-result.js';
 import type { PodContext, ProxyContext } from './context.js';
+import { acceptCaptured } from './captured-connection.js';
 import { planOutbound, type OutboundRoute } from './outbound-route.js';
 
 function baggageType(t: string): 'deployment' | 'cronjob' | 'pod' | 'job' | undefined {
   return t === 'deployment' || t === 'cronjob' || t === 'pod' || t === 'job' ? t : undefined;
-}
-
-export function peerAddress(socket: Socket): { ip: IpAddr; addr: string } {
-  const ip = parseIp(socket.remoteAddress ?? '') ?? ('0.0.0.0' as IpAddr);
-  return { ip, addr: socketAddr(ip, socket.remotePort ?? 0) };
 }
 
 export async function handleOutbound(
@@ -36,26 +31,9 @@ export async function handleOutbound(
   pod: PodContext,
   socket: Socket,
 ): Promise<void> {
-  socket.setNoDelay(true);
-  socket.on('error', () => undefined); // reported through the relay
-  const src = peerAddress(socket);
-  let dst: { ip: IpAddr; port: number };
-  try {
-    dst = ctx.sockets.originalDst(socket);
-  } catch (err) {
-    logEarlyFailure(ctx.accessLog, src.addr, '?', 'outbound', (err as Error).message);
-    socket.destroy();
-    return;
-  }
-  const dstAddr = socketAddr(dst.ip, dst.port);
-  let local: Workload;
-  try {
-    local = await pod.localWorkload();
-  } catch (err) {
-    logEarlyFailure(ctx.accessLog, src.addr, dstAddr, 'outbound', (err as Error).message);
-    socket.destroy();
-    return;
-  }
+  const captured = await acceptCaptured(ctx, pod, socket, 'outbound');
+  if (!captured) return;
+  const { src, dst, dstAddr, local } = captured;
   // A connection to our own listener that was not redirected (the pod called 15001 itself).
   if (dst.port === 15001 && local.addresses.includes(dst.ip)) {
     logEarlyFailure(
