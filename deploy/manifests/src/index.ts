@@ -6,9 +6,11 @@ export {
   DEFAULT_VALUES,
   DEFAULT_HUB,
   VERSION,
+  ISTIO_VERSION,
   InvalidValuesError,
   image,
   type Values,
+  type ImageName,
   type CniValues,
   type ValueOverrides,
 } from './values.js';

@@ -3,7 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ambientYamlPath } from './paths.js';
 import { renderManifests, toYaml } from './render.js';
-import { InvalidValuesError, resolveValues } from './values.js';
+import { InvalidValuesError, ISTIO_VERSION, resolveValues } from './values.js';
 import type { K8sObject } from './k8s.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument */
@@ -24,6 +24,19 @@ const volumes = (o: any): Record<string, any> =>
   Object.fromEntries(o.spec.template.spec.volumes.map((v: any) => [v.name, v]));
 
 describe('the committed install YAML', () => {
+  it("names upstream's images at the Istio version the mesh follows (xds-types)", () => {
+    const versionFile = new URL(
+      '../../../packages/xds-types/src/istio-version.ts',
+      import.meta.url,
+    );
+    const followed = /ISTIO_COMPATIBILITY_VERSION = '([^']+)'/.exec(
+      readFileSync(versionFile, 'utf8'),
+    )?.[1];
+    expect(ISTIO_VERSION).toBe(followed);
+    const istiod = container(find('Deployment', 'istiod'), 'discovery');
+    expect(env(istiod).WAYPOINT_IMAGE).toBe(`docker.io/istio/proxyv2:${ISTIO_VERSION}`);
+  });
+
   it('is exactly what the typed source renders (run npm run generate -w @ambient-ts/deploy when this fails)', () => {
     expect(readFileSync(ambientYamlPath(), 'utf8')).toBe(toYaml(objects));
   });
@@ -121,7 +134,7 @@ describe('istiod', () => {
       istio: 'pilot',
       'istio.io/dataplane-mode': 'none',
     });
-    expect(c.image).toBe('ambient-ts/pilot:0.1.0');
+    expect(c.image).toBe('docker.io/istio/pilot:1.30.0');
     expect(c.args[0]).toBe('discovery');
     expect(c.ports.map((p: any) => p.containerPort)).toEqual([8080, 15010, 15012, 15017, 15014]);
     expect(c.readinessProbe.httpGet).toEqual({ path: '/ready', port: 8080 });
@@ -169,7 +182,7 @@ describe('ztunnel', () => {
     });
     expect(ds.spec.template.spec.hostNetwork).toBeUndefined();
     expect(c.args).toEqual(['proxy', 'ztunnel']);
-    expect(c.image).toBe('ambient-ts/ztunnel:0.1.0');
+    expect(c.image).toBe('docker.io/istio/ztunnel:1.30.0');
     expect(c.securityContext.capabilities).toEqual({
       drop: ['ALL'],
       add: ['NET_ADMIN', 'SYS_ADMIN', 'NET_RAW'],
@@ -225,7 +238,7 @@ describe('istio-cni', () => {
       'k8s-app': 'istio-cni-node',
       'istio.io/dataplane-mode': 'none',
     });
-    expect(c.image).toBe('ambient-ts/install-cni:0.1.0');
+    expect(c.image).toBe('docker.io/istio/install-cni:1.30.0');
     expect(c.securityContext.capabilities.add).toEqual([
       'NET_ADMIN',
       'NET_RAW',
@@ -307,6 +320,7 @@ describe('values', () => {
       '"image":"localhost:5000/mesh/ztunnel:dev"',
     ]);
     const text = JSON.stringify(custom);
+    expect(text).toContain('{"name":"WAYPOINT_IMAGE","value":"localhost:5000/mesh/proxyv2:dev"}');
     expect(text).toContain('trustDomain: example.org');
     expect(text).toContain('{"name":"ISTIO_META_CLUSTER_ID","value":"c1"}');
     expect(text).toContain('{"name":"LOG_FORMAT","value":"plain"}');

@@ -20,7 +20,10 @@ export interface Values {
   /** Only `ambient` exists (istiod + istio-cni + ztunnel, no ingress gateway). */
   readonly profile: 'ambient';
   readonly namespace: string;
-  /** Image registry/organisation: images are `<hub>/pilot`, `<hub>/ztunnel`, `<hub>/install-cni`, `<hub>/waypoint`. */
+  /**
+   * Image registry/organisation, as upstream's charts: images are `<hub>/pilot`, `<hub>/ztunnel`,
+   * `<hub>/install-cni` and `<hub>/proxyv2` (the waypoint's image, istiod's WAYPOINT_IMAGE).
+   */
   readonly hub: string;
   readonly tag: string;
   readonly imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
@@ -35,15 +38,25 @@ export interface Values {
   readonly cni: CniValues;
 }
 
-/** Our own images, clearly not upstream's. */
-export const DEFAULT_HUB = 'ambient-ts';
+/**
+ * Upstream's image names and tag (a platform team's install and mirrors keep working): our
+ * images are built under them (`npm run images:build`), the local cluster maps them to this
+ * checkout's programs (deploy/images/local-images.json).
+ */
+export const DEFAULT_HUB = 'docker.io/istio';
+/** The package version of this install (istio-cni's CURRENT_AGENT_VERSION). */
 export const VERSION = '0.1.0';
+/**
+ * The upstream Istio release we follow: the images' tag. Equal to xds-types'
+ * ISTIO_COMPATIBILITY_VERSION (a test checks it; this package does not depend on xds-types).
+ */
+export const ISTIO_VERSION = '1.30.0';
 
 export const DEFAULT_VALUES: Values = {
   profile: 'ambient',
   namespace: 'istio-system',
   hub: DEFAULT_HUB,
-  tag: VERSION,
+  tag: ISTIO_VERSION,
   imagePullPolicy: 'IfNotPresent',
   trustDomain: 'cluster.local',
   clusterId: 'Kubernetes',
@@ -96,6 +109,9 @@ export function resolveValues(overrides: ValueOverrides = {}): Values {
   return v;
 }
 
-export function image(v: Values, name: 'pilot' | 'ztunnel' | 'install-cni' | 'waypoint'): string {
+/** Upstream's image names: istiod is `pilot`, istio-cni `install-cni`, waypoints `proxyv2`. */
+export type ImageName = 'pilot' | 'ztunnel' | 'install-cni' | 'proxyv2';
+
+export function image(v: Values, name: ImageName): string {
   return `${v.hub}/${name}:${v.tag}`;
 }

@@ -263,8 +263,9 @@ export function istiod(v: Values): K8sObject[] {
                 { name: 'PILOT_ENABLE_ANALYSIS', value: 'false' },
                 { name: 'CLUSTER_ID', value: v.clusterId },
                 { name: 'PLATFORM', value: '' },
-                // Waypoint Deployments run our L7 proxy (apps/waypoint), not Envoy's proxyv2.
-                { name: 'WAYPOINT_IMAGE', value: image(v, 'waypoint') },
+                // Waypoint Deployments run our L7 proxy (apps/waypoint) under upstream's proxyv2
+                // name; set explicitly so a custom hub/tag reaches the waypoints too.
+                { name: 'WAYPOINT_IMAGE', value: image(v, 'proxyv2') },
               ],
               resources: { requests: { cpu: '100m', memory: '256Mi' } },
               securityContext: {
