@@ -12,7 +12,7 @@ import { ackRequest, initialRequest, nackRequest, subscriptionRequest } from './
 import type { XdsLogger } from './logger.js';
 import { WILDCARD } from './subscription.js';
 import { systemTimers, type ScheduledTimer, type Timers } from './timers.js';
-import type { DecodedResource, TypeSubscription } from './type-subscription.js';
+import type { ApplyResult, DecodedResource, TypeSubscription } from './type-subscription.js';
 
 export type AdsStream = ClientDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
 
@@ -279,8 +279,9 @@ export class DeltaAdsClient {
       return;
     }
 
+    let outcome: ApplyResult;
     try {
-      await type.subscription.apply({
+      outcome = await type.subscription.apply({
         typeUrl,
         nonce,
         added,
@@ -291,8 +292,19 @@ export class DeltaAdsClient {
       return;
     }
 
-    for (const resource of added) type.known.set(resource.name, resource.version);
+    const rejected = outcome?.rejected ?? [];
+    const rejectedNames = new Set(rejected.map((r) => r.name));
+    for (const resource of added) {
+      if (!rejectedNames.has(resource.name)) type.known.set(resource.name, resource.version);
+    }
     for (const name of response.removedResources) type.known.delete(name);
+    if (rejected.length > 0) {
+      // The rest was applied. Rejected names are not held (xDS: not "retained"),
+      // so a reconnect's initial_resource_versions omits them and gets them again.
+      for (const name of rejectedNames) type.known.delete(name);
+      this.reject(stream, type, typeUrl, nonce, rejected.map((r) => r.reason).join('; '));
+      return;
+    }
     type.everAcked = true;
     type.lastAckedNonce = nonce;
     type.acks += 1;

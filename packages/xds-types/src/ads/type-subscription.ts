@@ -24,6 +24,29 @@ export interface ResourceUpdate<T> {
   readonly removed: readonly string[];
 }
 
+/** A resource of a response the consumer did not apply; named in the NACK. */
+export interface RejectedResource {
+  readonly name: string;
+  /** The NACK text for it (should name the resource). */
+  readonly reason: string;
+}
+
+/**
+ * What `apply` may report: the resources it rejected while applying the rest
+ * of the response (upstream ztunnel's behaviour). The client NACKs with their
+ * reasons and does not record them as held, so a reconnect asks for them again.
+ */
+export interface ApplyOutcome {
+  readonly rejected: readonly RejectedResource[];
+}
+
+/**
+ * Nothing (everything applied) or the resources left out. `void` so that an
+ * apply function returning nothing still fits.
+ */
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type
+export type ApplyResult = ApplyOutcome | undefined | void;
+
 /**
  * What a client subscribes to for one type URL and how it applies updates.
  * Method syntax on purpose: a TypeSubscription<Workload> is usable where a
@@ -40,9 +63,11 @@ export interface TypeSubscription<T = unknown> {
   /**
    * Applies one response atomically. Throwing (or rejecting) NACKs it with the
    * error message as error_detail; the consumer must then keep its previous
-   * state, and the client keeps its previous resource versions.
+   * state, and the client keeps its previous resource versions. Returning an
+   * ApplyOutcome with rejected resources means "applied everything else":
+   * the client NACKs naming them and records the versions of the rest.
    */
-  apply(update: ResourceUpdate<T>): void | Promise<void>;
+  apply(update: ResourceUpdate<T>): ApplyResult | Promise<ApplyResult>;
 }
 
 export interface TypeSubscriptionOptions<T> {
@@ -51,7 +76,7 @@ export interface TypeSubscriptionOptions<T> {
   /** Default: true when `names` is empty or absent, else false. */
   readonly wildcard?: boolean;
   readonly names?: readonly string[];
-  readonly apply: (update: ResourceUpdate<T>) => void | Promise<void>;
+  readonly apply: (update: ResourceUpdate<T>) => ApplyResult | Promise<ApplyResult>;
 }
 
 /** A subscription whose resources are decoded with a generated schema. */
