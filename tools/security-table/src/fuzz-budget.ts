@@ -57,8 +57,12 @@ export async function fuzz<Ts>(
     appendFileSync(env.reportFile, `${JSON.stringify(line)}\n`);
   }
   if (details.failed) {
+    // The property's own error (an assertion diff, a stack) says what broke.
+    const cause = details.errorInstance instanceof Error ? details.errorInstance : undefined;
     throw new Error(
-      `fuzz target "${target}" failed:\n${await fc.asyncDefaultReportMessage(details)}`,
+      `fuzz target "${target}" failed:\n${await fc.asyncDefaultReportMessage(details)}` +
+        (cause ? `\n${cause.stack ?? cause.message}` : ''),
+      { cause },
     );
   }
   if (details.numRuns === 0) {
