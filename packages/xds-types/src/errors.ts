@@ -37,7 +37,7 @@ export class XdsClientClosedError extends Error {
 
 /** A DeltaDiscoveryRequest broke the protocol; the stream is closed with INVALID_ARGUMENT. */
 export class XdsProtocolError extends Error {
-  override readonly name = 'XdsProtocolError';
+  override readonly name: string = 'XdsProtocolError';
 }
 
 /** A subscription change named a type URL the client was not built with. */
@@ -48,4 +48,38 @@ export class UnknownTypeUrlError extends Error {
       `${typeUrl} is not among this xDS client's subscriptions; add a TypeSubscription for it when constructing the client`,
     );
   }
+}
+
+/** A DeltaDiscoveryRequest named a type URL this server does not serve; closed with INVALID_ARGUMENT. */
+export class XdsUnknownTypeError extends XdsProtocolError {
+  override readonly name = 'XdsUnknownTypeError';
+  constructor(
+    readonly typeUrl: string,
+    served: readonly string[],
+  ) {
+    super(
+      `type_url ${JSON.stringify(typeUrl.slice(0, 200))} is not served here; this server serves ${served.join(', ')}`,
+    );
+  }
+}
+
+/** Which bound of XdsServerLimits a client hit. */
+export type XdsLimitName =
+  'maxStreams' | 'maxStreamsPerPeer' | 'maxNamesPerSubscription' | 'maxResourceNameBytes';
+
+/** A client went past one of the server's limits; the stream is refused or closed with RESOURCE_EXHAUSTED. */
+export class XdsLimitExceededError extends Error {
+  override readonly name = 'XdsLimitExceededError';
+  constructor(
+    readonly limit: XdsLimitName,
+    readonly value: number,
+    detail: string,
+  ) {
+    super(`xDS limit ${limit} (${value}) exceeded: ${detail}`);
+  }
+}
+
+/** An xDS server option is out of range. */
+export class XdsConfigError extends Error {
+  override readonly name = 'XdsConfigError';
 }

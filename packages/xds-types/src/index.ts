@@ -34,6 +34,7 @@ export {
   ADDRESS_TYPE_URL,
   AUTHORIZATION_TYPE_URL,
   WAYPOINT_LISTENER_TYPE_URL,
+  SERVED_TYPE_URLS,
   typeUrlFor,
 } from './type-urls.js';
 export { waypointListenerName, type WaypointListenerKey } from './waypoint-names.js';
@@ -46,6 +47,10 @@ export {
   XdsClientClosedError,
   XdsProtocolError,
   UnknownTypeUrlError,
+  XdsUnknownTypeError,
+  XdsLimitExceededError,
+  XdsConfigError,
+  type XdsLimitName,
 } from './errors.js';
 
 export { grpcMethodDefinition, type ProtoMethod } from './grpc/method-definition.js';
@@ -80,6 +85,12 @@ export {
   DEFAULT_DEBOUNCE_MS,
   type DeltaAdsServerOptions,
 } from './ads/delta-ads-server.js';
+export {
+  DEFAULT_XDS_SERVER_LIMITS,
+  resolveXdsServerLimits,
+  type XdsServerLimits,
+} from './ads/server-limits.js';
+export type { StreamPeer } from './ads/server-peer.js';
 export type {
   XdsServerEvent,
   XdsConnectionSnapshot,

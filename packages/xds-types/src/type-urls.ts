@@ -19,3 +19,14 @@ export const WAYPOINT_LISTENER_TYPE_URL =
 export function typeUrlFor(typeName: string): string {
   return TYPE_URL_PREFIX + typeName;
 }
+
+/**
+ * The type URLs istiod serves, and so the only ones DeltaAdsServer accepts by
+ * default: a request for any other type is refused with INVALID_ARGUMENT
+ * instead of creating per-type state for it.
+ */
+export const SERVED_TYPE_URLS: readonly string[] = Object.freeze([
+  ADDRESS_TYPE_URL,
+  AUTHORIZATION_TYPE_URL,
+  WAYPOINT_LISTENER_TYPE_URL,
+]);

@@ -4,13 +4,16 @@ import type {
   DeltaDiscoveryRequest,
   DeltaDiscoveryResponse,
 } from '../gen/envoy/service/discovery/v3/discovery_pb.js';
-import { XdsProtocolError } from '../errors.js';
+import { XdsLimitExceededError, XdsProtocolError } from '../errors.js';
+import { SERVED_TYPE_URLS } from '../type-urls.js';
 import type { AggregatedDiscoveryServiceHandlers } from '../grpc/ads-service.js';
 import type { XdsLogger } from './logger.js';
 import { subscribedResources, type ResourceFilter } from './resource-filter.js';
 import type { ResourceChange, ResourceSource } from './resource-store.js';
 import { AdsConnection } from './server-connection.js';
 import type { XdsConnectionSnapshot, XdsServerEvent } from './server-events.js';
+import { peerKey, type StreamPeer } from './server-peer.js';
+import { resolveXdsServerLimits, type XdsServerLimits } from './server-limits.js';
 import { systemTimers, type ScheduledTimer, type Timers } from './timers.js';
 
 export interface DeltaAdsServerOptions {
@@ -29,10 +32,18 @@ export interface DeltaAdsServerOptions {
   readonly now?: () => number;
   /** Observes stream events (metrics, tests). Must not throw. */
   readonly onEvent?: (event: XdsServerEvent) => void;
+  /**
+   * The type URLs clients may request; any other is refused with
+   * INVALID_ARGUMENT. Default SERVED_TYPE_URLS (what istiod serves).
+   */
+  readonly typeUrls?: readonly string[];
+  /** Stream and subscription bounds; unset fields keep DEFAULT_XDS_SERVER_LIMITS. */
+  readonly limits?: Partial<XdsServerLimits>;
 }
 
 interface ActiveStream {
   readonly connection: AdsConnection;
+  readonly peerKey: string;
   readonly call: ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
   ended: boolean;
 }
@@ -42,7 +53,7 @@ export const DEFAULT_DEBOUNCE_MS = 100;
 /**
  * The delta aggregated discovery server istiod runs. Register it with
  * `grpcServer.addService(aggregatedDiscoveryServiceDefinition, server.implementation)`,
- * then `start()`. It serves any type URL the source holds, generically.
+ * then `start()`. It serves the type URLs it is given (default: istiod's three), generically.
  */
 export class DeltaAdsServer {
   /** grpc-js handlers; SotW StreamAggregatedResources answers UNIMPLEMENTED. */
@@ -55,6 +66,11 @@ export class DeltaAdsServer {
   private readonly debounceMs: number;
   private readonly timers: Timers;
   private readonly filter: ResourceFilter;
+  private readonly servedTypes: ReadonlySet<string>;
+  /** The bounds this server enforces (defaults overlaid with the options). */
+  readonly limits: XdsServerLimits;
+  /** Open streams per peer key, for maxStreamsPerPeer. */
+  private readonly streamsPerPeer = new Map<string, number>();
   private unlisten: (() => void) | undefined;
   private lifecycle: 'new' | 'running' | 'closed' = 'new';
   private streamCounter = 0;
@@ -64,6 +80,8 @@ export class DeltaAdsServer {
     this.debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     this.timers = options.timers ?? systemTimers;
     this.filter = options.filter ?? subscribedResources;
+    this.servedTypes = new Set(options.typeUrls ?? SERVED_TYPE_URLS);
+    this.limits = resolveXdsServerLimits(options.limits);
     this.implementation = {
       DeltaAggregatedResources: (call) => {
         this.handleStream(call);
@@ -108,8 +126,16 @@ export class DeltaAdsServer {
     return Promise.resolve();
   }
 
-  /** Serves one DeltaAggregatedResources call (exposed for callers that authenticate first). */
-  handleStream(call: ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>): void {
+  /**
+   * Serves one DeltaAggregatedResources call (exposed for callers that
+   * authenticate first; pass the identity they established as `peer.identity`
+   * so the per-peer stream cap counts it). Beyond maxStreams or
+   * maxStreamsPerPeer the call is refused with RESOURCE_EXHAUSTED.
+   */
+  handleStream(
+    call: ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>,
+    peer: StreamPeer = {},
+  ): void {
     if (this.lifecycle !== 'running') {
       call.emit('error', {
         code: status.UNAVAILABLE,
@@ -117,6 +143,17 @@ export class DeltaAdsServer {
       });
       return;
     }
+    const key = peerKey(call, peer);
+    const refusal = this.admit(key);
+    if (refusal !== undefined) {
+      this.options.logger.warn(
+        { peer: call.getPeer(), peerKey: key, limit: refusal.limit },
+        'refusing xDS stream: limit reached',
+      );
+      call.emit('error', { code: status.RESOURCE_EXHAUSTED, details: refusal.message });
+      return;
+    }
+    this.streamsPerPeer.set(key, (this.streamsPerPeer.get(key) ?? 0) + 1);
     this.streamCounter += 1;
     const connectionId = `${this.instanceId}-${this.streamCounter}`;
     // The connection is built before its ActiveStream record exists; `send`
@@ -137,8 +174,10 @@ export class DeltaAdsServer {
         return `${this.instanceId}-${this.nonceCounter}`;
       },
       onEvent: (event) => this.options.onEvent?.(event),
+      servedTypes: this.servedTypes,
+      limits: this.limits,
     });
-    const active: ActiveStream = { connection, call, ended: false };
+    const active: ActiveStream = { connection, peerKey: key, call, ended: false };
     holder.stream = active;
     this.streams.set(connectionId, active);
 
@@ -174,6 +213,27 @@ export class DeltaAdsServer {
     return [...this.streams.values()].map((s) => s.connection.snapshot());
   }
 
+  /** Why a new stream from `key` may not open now, or undefined. */
+  private admit(key: string): XdsLimitExceededError | undefined {
+    const { maxStreams, maxStreamsPerPeer } = this.limits;
+    if (this.streams.size >= maxStreams) {
+      return new XdsLimitExceededError(
+        'maxStreams',
+        maxStreams,
+        `this xDS server already serves ${this.streams.size} streams; retry later or against another istiod`,
+      );
+    }
+    const fromPeer = this.streamsPerPeer.get(key) ?? 0;
+    if (fromPeer >= maxStreamsPerPeer) {
+      return new XdsLimitExceededError(
+        'maxStreamsPerPeer',
+        maxStreamsPerPeer,
+        `peer ${key} already holds ${fromPeer} streams; a proxy needs one`,
+      );
+    }
+    return undefined;
+  }
+
   private onSourceChange(change: ResourceChange): void {
     let names = this.pendingChanges.get(change.typeUrl);
     if (names === undefined) {
@@ -203,25 +263,28 @@ export class DeltaAdsServer {
   }
 
   /**
-   * Runs stream work; a protocol violation closes the stream with
-   * INVALID_ARGUMENT, any other failure (e.g. a throwing filter) with INTERNAL,
-   * and neither takes down the other streams.
+   * Runs stream work; a protocol violation (e.g. an unknown type URL) closes
+   * the stream with INVALID_ARGUMENT, a limit with RESOURCE_EXHAUSTED, any
+   * other failure (e.g. a throwing filter) with INTERNAL, and none takes down
+   * the other streams.
    */
   private guarded(connectionId: string, stream: ActiveStream, work: () => void): void {
     try {
       work();
     } catch (error) {
-      const invalid = error instanceof XdsProtocolError;
+      const [code, why] =
+        error instanceof XdsProtocolError
+          ? [status.INVALID_ARGUMENT, 'protocol violation']
+          : error instanceof XdsLimitExceededError
+            ? [status.RESOURCE_EXHAUSTED, 'limit exceeded']
+            : [status.INTERNAL, 'internal error'];
       const message = error instanceof Error ? error.message : String(error);
       this.options.logger.warn(
         { connectionId, proxyId: stream.connection.proxyId, error: message },
-        invalid ? 'closing xDS stream: protocol violation' : 'closing xDS stream: internal error',
+        `closing xDS stream: ${why}`,
       );
       this.endStream(connectionId, stream, message);
-      stream.call.emit('error', {
-        code: invalid ? status.INVALID_ARGUMENT : status.INTERNAL,
-        details: message,
-      });
+      stream.call.emit('error', { code, details: message });
     }
   }
 
@@ -229,6 +292,9 @@ export class DeltaAdsServer {
     if (stream.ended) return;
     stream.ended = true;
     this.streams.delete(connectionId);
+    const left = (this.streamsPerPeer.get(stream.peerKey) ?? 1) - 1;
+    if (left > 0) this.streamsPerPeer.set(stream.peerKey, left);
+    else this.streamsPerPeer.delete(stream.peerKey);
     this.options.logger.info(
       { connectionId, proxyId: stream.connection.proxyId, reason },
       'xDS stream closed',

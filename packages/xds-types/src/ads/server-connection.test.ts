@@ -7,12 +7,13 @@ import {
 import { XdsProtocolError } from '../errors.js';
 import { unpackAny } from '../any.js';
 import { AddressSchema } from '../gen/istio/workload/workload_pb.js';
-import { ADDRESS_TYPE_URL, AUTHORIZATION_TYPE_URL } from '../type-urls.js';
+import { ADDRESS_TYPE_URL, AUTHORIZATION_TYPE_URL, SERVED_TYPE_URLS } from '../type-urls.js';
 import { RecordingLogger } from '../test-support/recording-logger.js';
 import { workloadAddress } from '../test-support/resources.js';
 import { subscribedResources, type ResourceFilter } from './resource-filter.js';
 import { ResourceStore } from './resource-store.js';
 import { AdsConnection } from './server-connection.js';
+import { DEFAULT_XDS_SERVER_LIMITS } from './server-limits.js';
 import type { XdsServerEvent } from './server-events.js';
 
 const node = { id: 'ztunnel~10.0.0.9~zt-1.istio-system~istio-system.svc.cluster.local' };
@@ -43,6 +44,8 @@ describe('delta ADS server stream', () => {
       onEvent: (event) => {
         events.push(event);
       },
+      servedTypes: new Set(SERVED_TYPE_URLS),
+      limits: DEFAULT_XDS_SERVER_LIMITS,
     });
   }
 

@@ -5,11 +5,12 @@ import {
   type DeltaDiscoveryRequest,
   type DeltaDiscoveryResponse,
 } from '../gen/envoy/service/discovery/v3/discovery_pb.js';
-import { XdsProtocolError } from '../errors.js';
+import { XdsLimitExceededError, XdsProtocolError, XdsUnknownTypeError } from '../errors.js';
 import { planDelta } from './delta-plan.js';
 import type { XdsLogger } from './logger.js';
 import type { ResourceFilter, ResourcePredicate } from './resource-filter.js';
 import type { ResourceSource } from './resource-store.js';
+import type { XdsServerLimits } from './server-limits.js';
 import type { XdsConnectionSnapshot, XdsServerEvent, XdsTypeSnapshot } from './server-events.js';
 import { applySubscriptionRequest, type Subscription } from './subscription.js';
 
@@ -56,6 +57,9 @@ export interface AdsConnectionOptions {
   readonly send: (response: DeltaDiscoveryResponse) => void;
   readonly nextNonce: () => string;
   readonly onEvent: (event: XdsServerEvent) => void;
+  /** The type URLs this server serves; a request for another is a protocol error. */
+  readonly servedTypes: ReadonlySet<string>;
+  readonly limits: Pick<XdsServerLimits, 'maxNamesPerSubscription' | 'maxResourceNameBytes'>;
 }
 
 /**
@@ -99,6 +103,12 @@ export class AdsConnection {
     if (request.typeUrl === '') {
       throw new XdsProtocolError('DeltaDiscoveryRequest.type_url is required on every request');
     }
+    // Refused before any per-type state exists: otherwise every junk type URL
+    // a client names costs a TypeState for the life of the stream.
+    if (!this.options.servedTypes.has(request.typeUrl)) {
+      throw new XdsUnknownTypeError(request.typeUrl, [...this.options.servedTypes]);
+    }
+    this.checkNameLengths(request.resourceNamesSubscribe);
 
     const existing = this.types.get(request.typeUrl);
     if (request.responseNonce !== '') this.resolveNonce(existing, request);
@@ -108,6 +118,15 @@ export class AdsConnection {
       request.resourceNamesSubscribe,
       request.resourceNamesUnsubscribe,
     );
+    const { maxNamesPerSubscription } = this.options.limits;
+    if (change.subscription.names.size > maxNamesPerSubscription) {
+      throw new XdsLimitExceededError(
+        'maxNamesPerSubscription',
+        maxNamesPerSubscription,
+        `the stream would subscribe to ${change.subscription.names.size} names of ${request.typeUrl}; ` +
+          'subscribe by wildcard, or unsubscribe names no longer needed',
+      );
+    }
     if (existing === undefined) {
       this.types.set(
         request.typeUrl,
@@ -163,6 +182,22 @@ export class AdsConnection {
         nacks: s.nacks,
       })),
     };
+  }
+
+  private checkNameLengths(names: readonly string[]): void {
+    const { maxResourceNameBytes } = this.options.limits;
+    for (const name of names) {
+      // UTF-8 is at most 3 bytes per UTF-16 unit: measure only names that could be too long.
+      if (name.length * 3 <= maxResourceNameBytes) continue;
+      const bytes = Buffer.byteLength(name);
+      if (bytes > maxResourceNameBytes) {
+        throw new XdsLimitExceededError(
+          'maxResourceNameBytes',
+          maxResourceNameBytes,
+          `a subscribed resource name is ${bytes} bytes long`,
+        );
+      }
+    }
   }
 
   private newTypeState(
