@@ -9,7 +9,7 @@ describe('loadConfig', () => {
       clusterId: 'Kubernetes',
       trustDomain: 'cluster.local',
       rootNamespace: 'istio-system',
-      grpcAddr: { host: '', port: 15010 },
+      grpcAddr: undefined,
       secureGrpcAddr: { host: '', port: 15012 },
       monitoringAddr: { host: '', port: 15014 },
       httpAddr: { host: '', port: 8080 },
@@ -43,6 +43,13 @@ describe('loadConfig', () => {
     expect(c.grpcAddr).toEqual({ host: '127.0.0.1', port: 2 });
     expect(c.monitoringAddr).toEqual({ host: '::1', port: 3 });
     expect(c.enableStatus).toBe(false);
+  });
+
+  it('turns plaintext xDS on only when --grpcAddr or GRPC_ADDR names an address', () => {
+    expect(loadConfig({}, []).grpcAddr).toBeUndefined();
+    expect(loadConfig({}, ['--grpcAddr=']).grpcAddr).toBeUndefined();
+    expect(loadConfig({ GRPC_ADDR: ':15010' }, ['--grpcAddr=']).grpcAddr).toBeUndefined();
+    expect(loadConfig({}, ['--grpcAddr=:15010']).grpcAddr).toEqual({ host: '', port: 15010 });
   });
 
   it('names the variable and what to write when a value is wrong', () => {

@@ -24,8 +24,13 @@ export interface IstiodConfig {
   readonly domainSuffix: string;
   /** NETWORK (topology.istio.io/network of this cluster; default empty). */
   readonly network: string;
-  /** `--grpcAddr` / GRPC_ADDR: plaintext xDS (default :15010). */
-  readonly grpcAddr: HostPort;
+  /**
+   * `--grpcAddr` / GRPC_ADDR: plaintext, unauthenticated xDS, for development only. Off
+   * unless given an address (`--grpcAddr=:15010`); `--grpcAddr=""` is off, as upstream.
+   * Upstream's default is :15010; ours is off, because 15010 serves every workload and
+   * policy to anyone who can reach it.
+   */
+  readonly grpcAddr: HostPort | undefined;
   /** `--secureGRPCAddr` / SECURE_GRPC_ADDR: xDS + CA over TLS (default :15012). */
   readonly secureGrpcAddr: HostPort;
   /** `--monitoringAddr` / MONITORING_ADDR: /metrics, /ready, /debug (default :15014). */
@@ -82,6 +87,11 @@ export function parseHostPort(name: string, text: string): HostPort {
     throw new ConfigError(`${name}=${text}: expected [host]:port, e.g. :15010`);
   }
   return { host: m[1] ?? m[2] ?? '', port };
+}
+
+/** An address, or undefined for '' (the listener is off). */
+export function optionalHostPort(name: string, text: string): HostPort | undefined {
+  return text === '' ? undefined : parseHostPort(name, text);
 }
 
 /** A Go duration (`100ms`, `24h`, `1h30m`) in seconds. */
@@ -147,7 +157,7 @@ export function loadConfig(
     rootNamespace: env.ROOT_NAMESPACE || namespace,
     domainSuffix: env.DOMAIN_SUFFIX || 'cluster.local',
     network: env.NETWORK || '',
-    grpcAddr: parseHostPort('--grpcAddr', flag(argv, 'grpcAddr') ?? env.GRPC_ADDR ?? ':15010'),
+    grpcAddr: optionalHostPort('--grpcAddr', flag(argv, 'grpcAddr') ?? env.GRPC_ADDR ?? ''),
     secureGrpcAddr: parseHostPort(
       '--secureGRPCAddr',
       flag(argv, 'secureGRPCAddr') ?? env.SECURE_GRPC_ADDR ?? ':15012',

@@ -19,6 +19,7 @@ import {
   authorizationPolicy,
   waypointGateway,
 } from './ambient/testing/fixtures.js';
+import { fakeTokenReviewer } from './ca/testing/fake-token-review.js';
 import { loadConfig } from './config.js';
 import { Istiod, type StartedIstiod } from './istiod.js';
 import { RESOURCES } from './kube/resources.js';
@@ -58,17 +59,12 @@ beforeAll(async () => {
     RESOURCES.services,
     service('productpage', { ip: '10.96.0.50', selector: { app: 'productpage' } }),
   );
-  api.tokenReviewer = (token, audiences) =>
-    token === 'sleep-token' && audiences.includes('istio-ca')
-      ? {
-          authenticated: true,
-          audiences: ['istio-ca'],
-          user: {
-            username: 'system:serviceaccount:default:sleep',
-            groups: ['system:serviceaccounts'],
-          },
-        }
-      : { authenticated: false };
+  api.tokenReviewer = fakeTokenReviewer({
+    'sleep-token': { namespace: 'default', serviceAccount: 'sleep' },
+    'ztunnel-token': { namespace: 'istio-system', serviceAccount: 'ztunnel' },
+    'istioctl-token': { namespace: 'istio-system', serviceAccount: 'default' },
+  });
+  // GRPC_ADDR turns the plaintext (development) xDS port on; off by default.
   const config = loadConfig(
     {
       GRPC_ADDR: '127.0.0.1:0',
@@ -194,6 +190,7 @@ describe('istiod in process', () => {
     };
     const c = client({
       target: `127.0.0.1:${started.grpc.secure}`,
+      token: 'ztunnel-token',
       credentials: tls,
       channelOptions,
     });
@@ -278,7 +275,7 @@ describe('istiod in process', () => {
     expect(zt.listeners.size).toBe(0);
   });
 
-  it('exposes /ready, /metrics and /debug/syncz on the monitoring port', async () => {
+  it('exposes /ready, /metrics and (to istioctl’s token) /debug/syncz on the monitoring port', async () => {
     const base = `http://127.0.0.1:${started.monitoringPort}`;
     expect((await fetch(`${base}/ready`)).status).toBe(200);
     // The Deployment's readiness probe asks upstream's :8080 (--httpAddr).
@@ -287,7 +284,9 @@ describe('istiod in process', () => {
     expect(metrics).toMatch(/pilot_xds_pushes\{type="wds"\} \d+/);
     expect(metrics).toMatch(/citadel_server_csr_count \d+/);
     expect(metrics).toMatch(/pilot_xds\{version="unknown"\} \d+/);
-    const sync = (await (await fetch(`${base}/debug/syncz`)).json()) as {
+    const sync = (await (
+      await fetch(`${base}/debug/syncz`, { headers: { authorization: 'Bearer istioctl-token' } })
+    ).json()) as {
       proxy: string;
       istio_version: string;
       types: { short_name: string; status: string }[];

@@ -1,5 +1,6 @@
 // The whole control plane wired together: informers → ambient index → xDS
-// store → delta ADS on :15010/:15012; the CA on :15012; root-cert
+// store → delta ADS on :15012 (every stream authenticated and bound to its
+// proxy; plaintext :15010 only when configured); the CA on :15012; root-cert
 // publishing; status writing; the waypoint deployment controller; metrics
 // and debug on :15014. main.ts builds it from config and a real KubeApi;
 // tests build it with a fake one. start()/close() and an AbortSignal.
@@ -16,6 +17,7 @@ import { NodeAuthorizer, type PodLookup } from './ca/node-authorizer.js';
 import { RootCertPublisher } from './ca/root-cert-publisher.js';
 import { istiodDnsNames } from './ca/serving-cert.js';
 import type { IstiodConfig } from './config.js';
+import { debugAuthorizer } from './debug/debug-auth.js';
 import { MonitoringServer, syncz } from './debug/monitoring-server.js';
 import { WaypointDeploymentController } from './gateway/deployment-controller.js';
 import { saNodeKey } from './ambient/inputs.js';
@@ -26,7 +28,8 @@ import type { Logger } from './runtime/logger.js';
 import { StatusWriter } from './status/status-writer.js';
 import { GrpcServers, type BoundPorts } from './xds/grpc-servers.js';
 import { IndexLoop } from './xds/index-loop.js';
-import { XdsCore } from './xds/xds-core.js';
+import { authenticatedAdsHandler } from './xds/authenticated-ads.js';
+import { knownPods, XdsCore } from './xds/xds-core.js';
 
 export interface IstiodOptions {
   readonly config: IstiodConfig;
@@ -41,6 +44,11 @@ export interface StartedIstiod {
   /** The bound --httpAddr port (readiness probe target). */
   readonly httpPort: number;
 }
+
+type AdsCall = ServerDuplexStream<
+  discovery.DeltaDiscoveryRequest,
+  discovery.DeltaDiscoveryResponse
+>;
 
 export const NOT_READY_FOR_XDS = 'server is not ready to serve discovery information';
 
@@ -188,25 +196,60 @@ export class Istiod {
           logger: logger('deployment-controller'),
         })
       : undefined;
+    // The CA's TokenReview authenticator, shared by xDS and /debug/.
+    const tokenAuth = {
+      tokenReview: (token: string, audiences: readonly string[]) =>
+        api.tokenReview(token, audiences),
+      audiences: config.tokenAudiences,
+      trustDomain: config.trustDomain,
+    };
+    const serve = this.xds.ads.implementation.DeltaAggregatedResources;
     this.grpc = new GrpcServers({
       plaintext: config.grpcAddr,
       secure: config.secureGrpcAddr,
       secureCredentials: this.ca.serverCredentials(),
-      ads: this.gatedAds(),
+      plaintextAds: this.gatedAds((call) => {
+        // Development only (--grpcAddr): no credentials, upstream's behaviour.
+        call.once('data', (first: discovery.DeltaDiscoveryRequest) => {
+          if (first.node) this.xds.owners.set(first.node, 'plaintext');
+        });
+        serve(call);
+      }),
+      secureAds: this.gatedAds(
+        authenticatedAdsHandler({
+          auth: tokenAuth,
+          binding: { trustedNodeAccounts: config.trustedNodeAccounts, pod: knownPods(inputs) },
+          bind: (node, caller) => {
+            this.xds.owners.set(node, caller);
+          },
+          serve,
+          logger: logger('ads'),
+        }),
+      ),
       ca: this.caServer.handlers(),
     });
-    const monitoringOn = (addr: { host: string; port: number }): MonitoringServer =>
+    const authorizeDebug = debugAuthorizer({
+      ...tokenAuth,
+      namespace: config.namespace,
+      logger: logger('monitoring'),
+    });
+    const monitoringOn = (
+      addr: { host: string; port: number },
+      readinessOnly: boolean,
+    ): MonitoringServer =>
       new MonitoringServer({
         host: addr.host,
         port: addr.port,
+        readinessOnly,
+        authorizeDebug,
         registry: this.metrics.registry,
         notReadyReason: () => this.notReadyReason(),
         syncz: () => syncz(this.xds.ads.snapshot(), config.clusterId, config.podName),
         version: config.version,
         logger: logger('monitoring'),
       });
-    this.monitoring = monitoringOn(config.monitoringAddr);
-    this.http = monitoringOn(config.httpAddr);
+    this.monitoring = monitoringOn(config.monitoringAddr, false);
+    this.http = monitoringOn(config.httpAddr, true);
   }
 
   /** Why istiod is not ready, or undefined when it is. */
@@ -260,18 +303,15 @@ export class Istiod {
   }
 
   /** ADS refuses streams until the caches synced: a partial view could drop DENY policies. */
-  private gatedAds(): AggregatedDiscoveryServiceHandlers {
-    const inner = this.xds.ads.implementation;
+  private gatedAds(handle: (call: AdsCall) => void): AggregatedDiscoveryServiceHandlers {
     return {
-      StreamAggregatedResources: inner.StreamAggregatedResources,
-      DeltaAggregatedResources: (
-        call: ServerDuplexStream<discovery.DeltaDiscoveryRequest, discovery.DeltaDiscoveryResponse>,
-      ) => {
+      StreamAggregatedResources: this.xds.ads.implementation.StreamAggregatedResources,
+      DeltaAggregatedResources: (call: AdsCall) => {
         if (!this.synced) {
           call.emit('error', { code: status.UNAVAILABLE, details: NOT_READY_FOR_XDS });
           return;
         }
-        inner.DeltaAggregatedResources(call);
+        handle(call);
       },
     };
   }

@@ -89,6 +89,8 @@ describe.skipIf(unsupported !== undefined)('istiod against a real API server (ro
     await ensureNamespace(api, NS, { 'istio.io/dataplane-mode': 'ambient' });
     for (const [ns, sa] of [
       ['istio-system', 'ztunnel'],
+      // istioctl's token for /debug/ is one of istio-system/default.
+      ['istio-system', 'default'],
       [NS, 'productpage'],
       [NS, 'reviews'],
       [NS, 'ratings'],
@@ -515,14 +517,22 @@ describe.skipIf(unsupported !== undefined)('istiod against a real API server (ro
     );
   }, 180_000);
 
-  it('serves /ready and /debug/syncz for the connected proxies', async () => {
+  it('serves /ready, and /debug/syncz to a token of istio-system (401 without), for the connected proxies', async () => {
     const base = `http://127.0.0.1:${started.monitoringPort}`;
     expect((await fetch(`${base}/ready`)).status).toBe(200);
+    expect((await fetch(`${base}/debug/syncz`)).status).toBe(401);
+    // As istioctl does: a TokenRequest for istio-system/default, audience istio-ca.
+    const tr = await core.createNamespacedServiceAccountToken({
+      name: 'default',
+      namespace: 'istio-system',
+      body: { spec: { audiences: ['istio-ca'], expirationSeconds: 3600 } },
+    });
+    const headers = { authorization: `Bearer ${tr.status?.token ?? ''}` };
     type Syncz = { proxy: string; types: { short_name: string; status: string }[] }[];
     // A push still settling from the previous test (the waypoint's pod being
     // garbage-collected) shows as STALE until its ACK: poll for SYNCED.
     const sync = await until('a proxy with WDS SYNCED', async () => {
-      const s = (await (await fetch(`${base}/debug/syncz`)).json()) as Syncz;
+      const s = (await (await fetch(`${base}/debug/syncz`, { headers })).json()) as Syncz;
       return s.some((p) => p.types.some((t) => t.short_name === 'WDS' && t.status === 'SYNCED'))
         ? s
         : undefined;

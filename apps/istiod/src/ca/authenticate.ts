@@ -95,3 +95,38 @@ export function callerFromTokenReview(
     },
   };
 }
+
+/** The API server's TokenReview, as istiod calls it (KubeApi.tokenReview). */
+export type TokenReviewer = (
+  token: string,
+  audiences: readonly string[],
+) => Promise<TokenReviewStatus>;
+
+export interface BearerAuthOptions {
+  readonly tokenReview: TokenReviewer;
+  readonly audiences: readonly string[];
+  readonly trustDomain: string;
+}
+
+/**
+ * The one TokenReview authenticator of istiod, shared by the CA, xDS on
+ * :15012 and the debug endpoints: `authorization` values → a caller, or why
+ * not (a TokenReview that cannot be made fails closed).
+ */
+export async function authenticateBearer(
+  values: readonly (string | Buffer)[],
+  options: BearerAuthOptions,
+): Promise<AuthResult> {
+  const header = bearerToken(values);
+  if ('reason' in header) return { ok: false, reason: header.reason };
+  let review: TokenReviewStatus;
+  try {
+    review = await options.tokenReview(header.token, options.audiences);
+  } catch (error) {
+    return {
+      ok: false,
+      reason: `token review request failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+  return callerFromTokenReview(review, options.audiences, options.trustDomain);
+}

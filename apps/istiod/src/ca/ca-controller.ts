@@ -23,10 +23,17 @@ import { issueServingCertificate, type ServingCertificate } from './serving-cert
 type IdentityListener = experimental.IdentityCertificateUpdateListener;
 type CaListener = experimental.CaCertificateUpdateListener;
 
-/** A grpc-js CertificateProvider whose identity we replace at will. */
+/**
+ * A grpc-js CertificateProvider whose identity we replace at will, and whose
+ * CA certificate is the mesh root: :15012 asks clients for a certificate
+ * (optional — proxies may authenticate with a token instead) and TLS verifies
+ * one against the root before xDS reads its SPIFFE identity.
+ */
 class ServingCertificateProvider implements experimental.CertificateProvider {
   private latest: experimental.IdentityCertificateUpdate | null = null;
+  private root: experimental.CaCertificateUpdate | null = null;
   private readonly identityListeners = new Set<IdentityListener>();
+  private readonly caListeners = new Set<CaListener>();
 
   update(cert: ServingCertificate): void {
     this.latest = {
@@ -36,11 +43,20 @@ class ServingCertificateProvider implements experimental.CertificateProvider {
     for (const l of this.identityListeners) l(this.latest);
   }
 
-  addCaCertificateListener(listener: CaListener): void {
-    listener(null);
+  setRoot(rootPem: string): void {
+    this.root = { caCertificate: Buffer.from(rootPem) };
+    for (const l of this.caListeners) l(this.root);
   }
-  removeCaCertificateListener(): void {
-    // no CA certificates are provided (no client certificates required)
+
+  addCaCertificateListener(listener: CaListener): void {
+    this.caListeners.add(listener);
+    // Later on purpose, as for the identity below.
+    queueMicrotask(() => {
+      if (this.root && this.caListeners.has(listener)) listener(this.root);
+    });
+  }
+  removeCaCertificateListener(listener: CaListener): void {
+    this.caListeners.delete(listener);
   }
   addIdentityCertificateListener(listener: IdentityListener): void {
     this.identityListeners.add(listener);
@@ -86,8 +102,14 @@ export class CaController {
 
   /** Server credentials for :15012 that follow serving-certificate renewals. */
   serverCredentials(): ServerCredentials {
-    // grpc-js's factory passes its first argument as the identity provider.
-    return experimental.createCertificateProviderServerCredentials(this.provider, null, false);
+    // grpc-js's factory takes the identity provider, then the CA provider
+    // (client certificates requested and verified against the mesh root), then
+    // whether a client certificate is required (no: tokens are accepted too).
+    return experimental.createCertificateProviderServerCredentials(
+      this.provider,
+      this.provider,
+      false,
+    );
   }
 
   /** Loads the CA (retrying until the API server answers), then follows the Secrets. */
@@ -151,6 +173,7 @@ export class CaController {
     this.loaded = next;
     const root = next.authority.rootCertPem;
     this.options.publisher.setRoot(root);
+    this.provider.setRoot(root);
     this.options.onRoot?.(root);
     await this.renewServingCertificate();
   }

@@ -7,9 +7,8 @@ import { status, type Metadata, type ServerUnaryCall, type sendUnaryData } from 
 import { create } from '@bufbuild/protobuf';
 import { CaError, parseSpiffeId, splitPemCertificates, type SpiffeId } from '@ambient-ts/spiffe';
 import { ca as caProto, type IstioCertificateServiceHandlers } from '@ambient-ts/xds-types';
-import type { TokenReviewStatus } from '../kube/kube-api.js';
 import { errorMessage, type Logger } from '../runtime/logger.js';
-import { bearerToken, callerFromTokenReview, type Caller } from './authenticate.js';
+import { authenticateBearer, type Caller, type TokenReviewer } from './authenticate.js';
 import type { NodeAuthorizer } from './node-authorizer.js';
 
 export const IMPERSONATED_IDENTITY = 'ImpersonatedIdentity';
@@ -31,7 +30,7 @@ export interface CaMetrics {
 export interface CaServerOptions {
   /** The current signer (swapped when the CA material rotates). */
   readonly signer: () => CsrSigner | undefined;
-  readonly tokenReview: (token: string, audiences: readonly string[]) => Promise<TokenReviewStatus>;
+  readonly tokenReview: TokenReviewer;
   readonly audiences: readonly string[];
   readonly trustDomain: string;
   /** Undefined when CA_TRUSTED_NODE_ACCOUNTS is empty: impersonation is then always refused. */
@@ -158,15 +157,7 @@ export class CaServer {
       logger.warn({ client: peer, reason }, 'CSR authentication failed');
       return new CaServiceError(status.UNAUTHENTICATED, AUTHN_FAILURE);
     };
-    const header = bearerToken(metadata.get('authorization'));
-    if ('reason' in header) throw fail(header.reason);
-    let review: TokenReviewStatus;
-    try {
-      review = await this.options.tokenReview(header.token, this.options.audiences);
-    } catch (error) {
-      throw fail(`token review request failed: ${errorMessage(error)}`);
-    }
-    const result = callerFromTokenReview(review, this.options.audiences, this.options.trustDomain);
+    const result = await authenticateBearer(metadata.get('authorization'), this.options);
     if (!result.ok) throw fail(result.reason);
     return result.caller;
   }

@@ -1,6 +1,10 @@
 // :15014 — Prometheus /metrics, /ready, /version and /debug/syncz (per-proxy
 // xDS sync state: what `istioctl proxy-status` reads). The debug view holds
-// proxy ids, type URLs, nonces and ACK state — no configuration contents.
+// proxy ids, pod IPs, nonces and NACK texts, so every /debug/ path answers
+// only a caller the injected check accepts (istiod.ts: a TokenReview-accepted
+// token of a service account in istiod's namespace), else 401. Upstream lets
+// loopback callers in without a token (port-forwarded istioctl); we do not.
+// The same class serves upstream's :8080 with `readinessOnly`: /ready alone.
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -87,9 +91,18 @@ export function syncz(
   }));
 }
 
+/** Whether a request may read /debug/; false answers 401. */
+export type DebugAuthorizer = (req: http.IncomingMessage) => Promise<boolean>;
+
+/** What :15014 serves without a token, as upstream. */
+const OPEN_PATHS = new Set(['/metrics', '/ready', '/version']);
+
 export interface MonitoringServerOptions {
   readonly host: string;
   readonly port: number;
+  /** Only /ready (upstream's :8080, the Deployment's readiness probe target). */
+  readonly readinessOnly?: boolean;
+  readonly authorizeDebug: DebugAuthorizer;
   readonly registry: Registry;
   /** undefined when ready, else what is missing. */
   readonly notReadyReason: () => string | undefined;
@@ -137,6 +150,16 @@ export class MonitoringServer {
     try {
       if (req.method !== 'GET') {
         send(405, 'text/plain', 'method not allowed\n');
+        return;
+      }
+      if (this.options.readinessOnly && path !== '/ready') {
+        send(404, 'text/plain', 'not found\n');
+        return;
+      }
+      // Anything but the open paths needs the check (no spelling of a debug
+      // path slips past it).
+      if (!OPEN_PATHS.has(path ?? '') && !(await this.options.authorizeDebug(req))) {
+        send(401, 'text/plain', 'unauthorized\n');
         return;
       }
       switch (path) {

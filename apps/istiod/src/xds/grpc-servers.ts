@@ -1,5 +1,6 @@
-// The two gRPC listeners: :15010 (plaintext xDS) and :15012 (TLS with
-// istiod's serving certificate: xDS and the CA).
+// The gRPC listeners: :15012 (TLS with istiod's serving certificate: xDS,
+// every stream authenticated, and the CA) and — only when --grpcAddr names an
+// address, for development — :15010 (plaintext, unauthenticated xDS).
 
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import {
@@ -11,15 +12,20 @@ import {
 import type { HostPort } from '../config.js';
 
 export interface GrpcServersOptions {
-  readonly plaintext: HostPort;
+  /** undefined: no plaintext listener (the default). */
+  readonly plaintext: HostPort | undefined;
   readonly secure: HostPort;
   readonly secureCredentials: ServerCredentials;
-  readonly ads: AggregatedDiscoveryServiceHandlers;
+  /** ADS on the plaintext port: no credentials to check there. */
+  readonly plaintextAds: AggregatedDiscoveryServiceHandlers;
+  /** ADS on :15012: authenticates and binds every stream. */
+  readonly secureAds: AggregatedDiscoveryServiceHandlers;
   readonly ca: IstioCertificateServiceHandlers;
 }
 
 export interface BoundPorts {
-  readonly plaintext: number;
+  /** undefined when plaintext xDS is off. */
+  readonly plaintext: number | undefined;
   readonly secure: number;
 }
 
@@ -51,22 +57,28 @@ function bind(server: Server, addr: string, creds: ServerCredentials): Promise<n
 }
 
 export class GrpcServers {
-  private readonly plaintext = new Server(SERVER_OPTIONS);
+  private readonly plaintext: Server | undefined;
   private readonly secure = new Server(SERVER_OPTIONS);
 
   constructor(private readonly options: GrpcServersOptions) {
-    this.plaintext.addService(aggregatedDiscoveryServiceDefinition, options.ads);
-    this.secure.addService(aggregatedDiscoveryServiceDefinition, options.ads);
+    if (options.plaintext !== undefined) {
+      this.plaintext = new Server(SERVER_OPTIONS);
+      this.plaintext.addService(aggregatedDiscoveryServiceDefinition, options.plaintextAds);
+    }
+    this.secure.addService(aggregatedDiscoveryServiceDefinition, options.secureAds);
     this.secure.addService(istioCertificateServiceDefinition, options.ca);
   }
 
   async start(signal?: AbortSignal): Promise<BoundPorts> {
     signal?.addEventListener('abort', () => void this.close(), { once: true });
-    const plaintext = await bind(
-      this.plaintext,
-      address(this.options.plaintext),
-      ServerCredentials.createInsecure(),
-    );
+    const plaintext =
+      this.plaintext && this.options.plaintext
+        ? await bind(
+            this.plaintext,
+            address(this.options.plaintext),
+            ServerCredentials.createInsecure(),
+          )
+        : undefined;
     const secure = await bind(
       this.secure,
       address(this.options.secure),
@@ -78,19 +90,21 @@ export class GrpcServers {
   /** Stops accepting, lets calls finish for up to `graceMs`, then forces. */
   async close(graceMs = 5000): Promise<void> {
     await Promise.all(
-      [this.plaintext, this.secure].map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            const force = setTimeout(() => {
-              server.forceShutdown();
-              resolve();
-            }, graceMs);
-            server.tryShutdown(() => {
-              clearTimeout(force);
-              resolve();
-            });
-          }),
-      ),
+      [this.plaintext, this.secure]
+        .filter((server): server is Server => server !== undefined)
+        .map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              const force = setTimeout(() => {
+                server.forceShutdown();
+                resolve();
+              }, graceMs);
+              server.tryShutdown(() => {
+                clearTimeout(force);
+                resolve();
+              });
+            }),
+        ),
     );
   }
 }

@@ -6,12 +6,15 @@ import {
   ADDRESS_TYPE_URL,
   DeltaAdsServer,
   ResourceStore,
+  type envoyCore,
   type XdsServerEvent,
 } from '@ambient-ts/xds-types';
 import type { AmbientIndex, IndexChange } from '../ambient/ambient-index.js';
 import { GATEWAY_NAME_LABEL, type IndexInputs } from '../ambient/inputs.js';
 import type { Logger } from '../runtime/logger.js';
 import { proxyFilter, proxyPod } from './proxy-filter.js';
+import { runsNodePod, type KnownPod } from './stream-binding.js';
+import type { StreamCaller } from './stream-identity.js';
 import { XdsPublisher } from './xds-publisher.js';
 
 export interface XdsCoreOptions {
@@ -23,13 +26,37 @@ export interface XdsCoreOptions {
   readonly onResourcesChanged?: (typeUrl: string, names: readonly string[]) => void;
 }
 
+/** Pods as the stream-binding rules see them (service account, UID). */
+export function knownPods(
+  inputs: IndexInputs,
+): (namespace: string, name: string) => KnownPod | undefined {
+  return (namespace, name) => {
+    const p = inputs.pods.get(`${namespace}/${name}`);
+    if (!p) return undefined;
+    return {
+      serviceAccount: p.spec?.serviceAccountName ?? 'default',
+      ...(p.metadata.uid && { uid: p.metadata.uid }),
+    };
+  };
+}
+
+/**
+ * Who each stream's Node belongs to, keyed by the very Node object the
+ * delta-ADS server hands the filter (one per stream): the authenticated
+ * caller on :15012, `plaintext` on the development port. A Node with no entry
+ * gets no waypoint listeners (fail closed).
+ */
+export type StreamOwner = StreamCaller | 'plaintext';
+
 export class XdsCore {
   readonly store = new ResourceStore();
+  readonly owners = new WeakMap<envoyCore.Node, StreamOwner>();
   readonly ads: DeltaAdsServer;
   readonly publisher: XdsPublisher;
 
   constructor(options: XdsCoreOptions) {
     const { index, inputs } = options;
+    const pods = knownPods(inputs);
     this.publisher = new XdsPublisher(this.store, options.onResourcesChanged);
     this.ads = new DeltaAdsServer({
       source: this.store,
@@ -51,6 +78,11 @@ export class XdsCore {
         waypointOf: (node) => {
           const pod = proxyPod(node);
           if (!pod) return undefined;
+          // A waypoint's listeners go only to the caller that runs its pod as
+          // the pod's service account (stream-binding.ts rule 4).
+          const owner = this.owners.get(node);
+          if (owner === undefined) return undefined;
+          if (owner !== 'plaintext' && !runsNodePod(owner, node, { pod: pods })) return undefined;
           const gateway = inputs.pods.get(`${pod.namespace}/${pod.name}`)?.metadata.labels?.[
             GATEWAY_NAME_LABEL
           ];

@@ -3,7 +3,7 @@
 // listeners), recording every update it applies and able to reject chosen
 // resources (NACK) the way ztunnel does.
 
-import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import { credentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
 import {
   AggregatedDiscoveryServiceClient,
   DeltaAdsClient,
@@ -29,6 +29,8 @@ export interface RecordingClientOptions {
   readonly channelOptions?: Record<string, string | number>;
   readonly nodeId?: string;
   readonly metadata?: Record<string, string>;
+  /** Sent as `authorization: Bearer <token>` on every stream, as proxies do. */
+  readonly token?: string;
   /** NACK any response containing a resource this returns true for. */
   readonly reject?: (name: string) => boolean;
   /** Named Address subscriptions instead of wildcard. */
@@ -79,7 +81,11 @@ export class RecordingAdsClient {
       );
     }
     this.client = new DeltaAdsClient({
-      connect: () => this.grpcClient.deltaAggregatedResources(),
+      connect: () => {
+        const md = new Metadata();
+        if (options.token !== undefined) md.set('authorization', `Bearer ${options.token}`);
+        return this.grpcClient.deltaAggregatedResources(md);
+      },
       node: {
         id:
           options.nodeId ??
