@@ -48,7 +48,9 @@ beforeAll(async () => {
   netns = openNetns({ pid: process.pid });
   // The stand-in resolver: answers every forwarded query with the query itself.
   upstream = createSocket('udp4');
-  upstream.on('message', (msg, r) => upstream.send(msg, r.port, r.address));
+  upstream.on('message', (msg, r) => {
+    upstream.send(msg, r.port, r.address);
+  });
   await new Promise<void>((resolve) => upstream.bind(0, '127.0.0.1', resolve));
   const sockets: PodSockets = {
     bindUdp: (ns, o) => {
