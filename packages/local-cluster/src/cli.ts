@@ -1,10 +1,15 @@
 // `local-cluster <command>` for humans (npm run cluster:up / cluster:down):
-//   build                 build or find the cached Kubernetes binaries
+//   build [--local-only]  build or find the cached Kubernetes binaries: the local
+//                         cluster's and kind's node image's (kubelet, kubeadm, kubectl)
 //   up [--name] [--nodes] start a cluster in the background, print its kubeconfig
 //   down [--name]         stop it and delete everything it left
 //   status [--name]       say whether it runs and where its kubeconfig is
 import { parseArgs } from 'node:util';
-import { ensureKubeBinaries } from './build/build-binaries.js';
+import {
+  ensureKubeBinaries,
+  KIND_NODE_BINARIES,
+  LOCAL_CLUSTER_BINARIES,
+} from './build/build-binaries.js';
 import {
   createCluster,
   DEFAULT_CLUSTER_NAME,
@@ -14,7 +19,7 @@ import {
 } from './cluster.js';
 import { consoleProgress, formatDuration } from './progress.js';
 
-const USAGE = `usage: local-cluster <build|up|down|status> [--name <name>] [--nodes <n>]`;
+const USAGE = `usage: local-cluster <build [--local-only]|up|down|status> [--name <name>] [--nodes <n>]`;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -24,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string', default: DEFAULT_CLUSTER_NAME },
       nodes: { type: 'string', default: String(DEFAULT_NODE_COUNT) },
       help: { type: 'boolean', short: 'h' },
+      'local-only': { type: 'boolean', default: false },
     },
   });
   const command = positionals[0];
@@ -35,7 +41,8 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'build': {
-      const r = await ensureKubeBinaries({ progress });
+      const binaries = values['local-only'] ? LOCAL_CLUSTER_BINARIES : KIND_NODE_BINARIES;
+      const r = await ensureKubeBinaries({ progress, binaries });
       progress(`${r.cached ? 'cache hit' : 'built'} in ${formatDuration(r.elapsedMs)}: ${r.dir}`);
       return 0;
     }

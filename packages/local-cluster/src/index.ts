@@ -5,7 +5,11 @@ export {
   ensureKubeBinaries,
   binariesDir,
   KUBE_COMMANDS,
+  KIND_KUBE_COMMANDS,
+  LOCAL_CLUSTER_BINARIES,
+  KIND_NODE_BINARIES,
   COREDNS_BINARY,
+  type KubeCommand,
   type KubeBinaries,
   type BinaryName,
 } from './build/build-binaries.js';

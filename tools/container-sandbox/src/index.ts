@@ -4,6 +4,8 @@ export {
   ContainerSandbox,
   sandboxed,
   containersRoot,
+  leftoverEngineCgroups,
+  liveSandboxPids,
   DEFAULT_STORE,
   type SandboxOptions,
   type SandboxHandle,

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, writeFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { readSandboxEnv, type ContainerSandboxEnv } from './config.js';
 import { containersConf, registriesConf, storageConf } from './engine-config.js';
@@ -108,13 +108,7 @@ export class ContainerSandbox {
 
   /** A sandbox another process started (run and forwardTcp only; its owner closes it). */
   static attach(handle: SandboxHandle): ContainerSandbox {
-    let cmdline = '';
-    try {
-      cmdline = readFileSync(`/proc/${handle.pid}/cmdline`, 'utf8');
-    } catch {
-      // missing: reported below
-    }
-    if (!cmdline.includes(SANDBOX_INIT_NAME)) {
+    if (!isOurInit(handle.pid)) {
       throw new SandboxStartError(
         `no container sandbox with pid ${handle.pid} (its owner ended?); /proc/${handle.pid}/cmdline does not name ${SANDBOX_INIT_NAME}`,
       );
@@ -125,7 +119,7 @@ export class ContainerSandbox {
   }
 
   /** Runs argv inside the sandbox (nsenter into all its namespaces). */
-  run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  async run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
     if (this.closed) throw new SandboxStartError('container sandbox already closed');
     const cwd = opts.cwd ?? process.cwd();
     return runChild(
@@ -175,6 +169,35 @@ export class ContainerSandbox {
   }
 
   /**
+   * Ends the sandbox from any process, attached or owner: SIGTERM to its pid 1
+   * (which exits; the kernel kills the rest), waits until it is gone, then
+   * removes the engines' cgroup dirs as close() does.
+   */
+  async terminate(timeoutMs = 15_000): Promise<void> {
+    if (this.owner) {
+      await this.close();
+      return;
+    }
+    this.closed = true;
+    for (const r of this.relays.splice(0)) await r.close().catch(() => undefined);
+    try {
+      process.kill(this.handle.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (isOurInit(this.handle.pid)) {
+      if (Date.now() > deadline) {
+        throw new SandboxStartError(
+          `container sandbox pid ${this.handle.pid} did not end within ${timeoutMs} ms`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await removeEngineCgroups(this.sandboxEnv);
+  }
+
+  /**
    * Ends the sandbox: every process in it is killed with its namespaces, then
    * the cgroup dirs the engines left in the host hierarchy are removed (when no
    * other sandbox is alive). Containers stay in the store, stopped.
@@ -203,6 +226,33 @@ export class ContainerSandbox {
   }
 }
 
+/** Host pids of every live container sandbox's init (any owner). */
+export async function liveSandboxPids(): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    const pid = Number(entry);
+    if (Number.isInteger(pid) && pid > 0 && isOurInit(pid)) pids.push(pid);
+  }
+  return pids;
+}
+
+/** Engine cgroup dirs in the host hierarchy not there before the first sandbox (empty after a clean end). */
+export async function leftoverEngineCgroups(
+  env: ContainerSandboxEnv = readSandboxEnv(),
+): Promise<string[]> {
+  const keep = new Set(
+    (await readFile(keepFile(env), 'utf8').catch(() => '')).split('\n').filter(Boolean),
+  );
+  const found: string[] = [];
+  for (const h of await readdir('/sys/fs/cgroup').catch(() => [] as string[])) {
+    for (const name of ENGINE_CGROUP_NAMES) {
+      const dir = path.join('/sys/fs/cgroup', h, name);
+      if (existsSync(dir) && !keep.has(dir)) found.push(dir);
+    }
+  }
+  return found;
+}
+
 /** Runs one command in a fresh sandbox and ends the sandbox (e.g. `podman build`). */
 export async function sandboxed(
   argv: readonly string[],
@@ -213,6 +263,17 @@ export async function sandboxed(
     return await sandbox.run(argv, opts);
   } finally {
     await sandbox.close();
+  }
+}
+
+/** True while `pid` is a container sandbox's init (not a reused pid). */
+function isOurInit(pid: number): boolean {
+  try {
+    // argv: sh -c <script> <name> …; a zombie has an empty cmdline: gone for our purposes.
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv[0] === 'sh' && argv[3] === SANDBOX_INIT_NAME;
+  } catch {
+    return false;
   }
 }
 

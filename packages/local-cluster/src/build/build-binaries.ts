@@ -1,5 +1,6 @@
 // Builds kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy
-// and CoreDNS from their Go modules with the machine's Go toolchain, into a
+// and CoreDNS (the local cluster), and on request kubelet, kubeadm and kubectl
+// (the kind node image), from their Go modules with the machine's Go toolchain, into a
 // cache keyed by the Kubernetes version and the Go version. Only the first run
 // pays; later runs find every binary in the manifest and return at once.
 import { spawn } from 'node:child_process';
@@ -41,8 +42,20 @@ export const KUBE_COMMANDS = [
   'kube-scheduler',
   'kube-proxy',
 ] as const;
+/** What a kind node image needs on top: the node agent, the installer and the client. */
+export const KIND_KUBE_COMMANDS = ['kubelet', 'kubeadm', 'kubectl'] as const;
 export const COREDNS_BINARY = 'coredns';
-export type BinaryName = (typeof KUBE_COMMANDS)[number] | typeof COREDNS_BINARY;
+export type KubeCommand = (typeof KUBE_COMMANDS)[number] | (typeof KIND_KUBE_COMMANDS)[number];
+export type BinaryName = KubeCommand | typeof COREDNS_BINARY;
+
+/** The local cluster's binaries (the default of ensureKubeBinaries). */
+export const LOCAL_CLUSTER_BINARIES: readonly BinaryName[] = [...KUBE_COMMANDS, COREDNS_BINARY];
+/** A kind node image's: the control-plane images' binaries and kubelet, kubeadm, kubectl. */
+export const KIND_NODE_BINARIES: readonly BinaryName[] = [
+  ...KUBE_COMMANDS,
+  ...KIND_KUBE_COMMANDS,
+  COREDNS_BINARY,
+];
 
 export interface KubeBinaries {
   /** Directory holding kube-apiserver, …, kube-proxy and coredns. */
@@ -68,6 +81,8 @@ export interface EnsureBinariesOptions {
   readonly env?: LocalClusterEnv;
   /** How often to print a progress line while go compiles. */
   readonly progressIntervalMs?: number;
+  /** Which binaries must be there (default LOCAL_CLUSTER_BINARIES). */
+  readonly binaries?: readonly BinaryName[];
 }
 
 function wantedVersion(name: BinaryName): string {
@@ -95,10 +110,14 @@ async function readManifest(dir: string): Promise<Manifest> {
   }
 }
 
-async function missingBinaries(dir: string, goVer: string): Promise<BinaryName[]> {
+async function missingBinaries(
+  dir: string,
+  goVer: string,
+  wanted: readonly BinaryName[],
+): Promise<BinaryName[]> {
   const manifest = await readManifest(dir);
   const missing: BinaryName[] = [];
-  for (const name of [...KUBE_COMMANDS, COREDNS_BINARY] as BinaryName[]) {
+  for (const name of wanted) {
     const entry = manifest[name];
     const present = await access(path.join(dir, name)).then(
       () => true,
@@ -117,9 +136,10 @@ export async function ensureKubeBinaries(options: EnsureBinariesOptions): Promis
   const { progress } = options;
   const goVer = await goVersion(env.goBinary);
   const dir = binariesDir(env, goVer);
+  const wanted = options.binaries ?? LOCAL_CLUSTER_BINARIES;
   await mkdir(dir, { recursive: true });
 
-  if ((await missingBinaries(dir, goVer)).length === 0) {
+  if ((await missingBinaries(dir, goVer, wanted)).length === 0) {
     progress(`Kubernetes ${KUBERNETES_VERSION} binaries (${goVer}): cache hit in ${dir}`);
     return { dir, cached: true, goVersion: goVer, elapsedMs: Date.now() - started, built: [] };
   }
@@ -131,7 +151,7 @@ export async function ensureKubeBinaries(options: EnsureBinariesOptions): Promis
     },
     async () => {
       // Re-check under the lock: the process we waited for may have built them.
-      const missing = await missingBinaries(dir, goVer);
+      const missing = await missingBinaries(dir, goVer, wanted);
       if (missing.length === 0) {
         progress(`Kubernetes binaries built by another process; using ${dir}`);
         return { dir, cached: true, goVersion: goVer, elapsedMs: Date.now() - started, built: [] };
@@ -148,7 +168,9 @@ export async function ensureKubeBinaries(options: EnsureBinariesOptions): Promis
       );
       const work = await mkdtemp(path.join(os.tmpdir(), 'ambient-ts-kube-build-'));
       try {
-        const kubeMissing = KUBE_COMMANDS.filter((c) => missing.includes(c));
+        const kubeMissing = [...KUBE_COMMANDS, ...KIND_KUBE_COMMANDS].filter((c) =>
+          missing.includes(c),
+        );
         if (kubeMissing.length > 0) await builder.buildKube(path.join(work, 'kube'), kubeMissing);
         if (missing.includes(COREDNS_BINARY))
           await builder.buildCoreDns(path.join(work, 'coredns'));
@@ -176,10 +198,7 @@ class GoBuilder {
     this.logDir = path.join(outDir, 'build-logs');
   }
 
-  async buildKube(
-    work: string,
-    commands: readonly (typeof KUBE_COMMANDS)[number][],
-  ): Promise<void> {
+  async buildKube(work: string, commands: readonly KubeCommand[]): Promise<void> {
     await mkdir(work, { recursive: true });
     const module = `k8s.io/kubernetes@${KUBERNETES_VERSION}`;
     this.progress(`resolving ${module} from the Go module proxy`);
