@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRequest } from './connect-request.js';
+import { classifyRequest, headerListBytes } from './connect-request.js';
 
 describe('incoming request classification', () => {
   it('accepts a plain CONNECT with an ip:port authority', () => {
@@ -44,3 +44,32 @@ describe('incoming request classification', () => {
     expect(classifyRequest({ ':method': 'CONNECT' })).toMatchObject({ kind: 'malformed' });
   });
 });
+
+describe('header list size', () => {
+  const limits = { maxHeaderListBytes: 64 * 1024 };
+  const connect = { ':method': 'CONNECT', ':authority': '10.1.1.1:8080' };
+
+  it('counts name + value + 32 per field, duplicates included', () => {
+    expect(headerListBytes({}, [':method', 'CONNECT', 'cookie', 'a', 'cookie', 'b'])).toBe(
+      7 + 7 + 32 + (6 + 1 + 32) * 2,
+    );
+  });
+
+  it('answers 431 to a list over the advertised maximum, whatever else is wrong with it', () => {
+    const big = 'x'.repeat(40 * 1024);
+    const raw = [':method', 'GET', 'a', big, 'b', big];
+    expect(classifyRequest({ ':method': 'GET', a: big, b: big }, limits, raw)).toMatchObject({
+      kind: 'reject',
+      status: 431,
+    });
+  });
+
+  it('lets a list at the maximum through', () => {
+    const fill = 64 * 1024 - headerListBytes(connect) - ('x-fill'.length + FIELD_OVERHEAD_TEST);
+    const headers = { ...connect, 'x-fill': 'y'.repeat(fill) };
+    expect(headerListBytes(headers)).toBe(64 * 1024);
+    expect(classifyRequest(headers, limits).kind).toBe('connect');
+  });
+});
+
+const FIELD_OVERHEAD_TEST = 32;

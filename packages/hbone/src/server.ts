@@ -4,6 +4,7 @@
 // relays bytes until both directions are done.
 
 import http2, {
+  constants,
   type Http2Server,
   type IncomingHttpHeaders,
   type ServerHttp2Session,
@@ -25,10 +26,16 @@ import { startKeepalive } from './keepalive.js';
 import { silentLogger, type HboneLogger } from './logger.js';
 import { describePeer, ownIdentity, verifyClientPeer } from './peer-identity.js';
 import { relay, type Relay, type RelayStats } from './relay.js';
+import { ResetBudget } from './reset-budget.js';
 import { resolveSettings, type HboneSettings } from './settings.js';
 import { setWriteHighWaterMark } from './stream-buffer.js';
-import { resetStream, RST_PROTOCOL_ERROR, RST_REFUSED_STREAM } from './stream-close.js';
-import { systemTimers, type Timers } from './timers.js';
+import {
+  resetStream,
+  RST_INTERNAL_ERROR,
+  RST_PROTOCOL_ERROR,
+  RST_REFUSED_STREAM,
+} from './stream-close.js';
+import { systemTimers, type TimerHandle, type Timers } from './timers.js';
 import {
   HBONE_ALPN,
   secureContextOptions,
@@ -113,6 +120,17 @@ export interface HboneServerOptions {
   readonly onTunnelClose?: (record: InboundTunnelRecord) => void;
 }
 
+export interface HboneServerRefusals {
+  /** Connections closed at accept because serverMaxConnections were open. */
+  connections: number;
+  /** Streams refused with REFUSED_STREAM because serverMaxTunnels were in progress. */
+  tunnels: number;
+  /** Sessions closed for resetting too many unanswered streams. */
+  rapidReset: number;
+  /** Sessions closed after serverIdleTimeoutMs without a stream. */
+  idle: number;
+}
+
 export type ListenTarget =
   | { readonly port: number; readonly host?: string }
   /** An already-bound listening socket, e.g. created inside a pod's netns. */
@@ -131,10 +149,22 @@ export interface HboneServer {
   rotate(identity: HboneIdentity, trustBundle?: TrustRoots): void;
   /** Currently open tunnels. */
   readonly activeTunnels: number;
+  /** Open HTTP/2 sessions (connections past TLS and the identity check). */
+  readonly activeSessions: number;
+  /** Refusals so far, by cap: connections closed at accept, streams refused, sessions closed. */
+  readonly refusals: Readonly<HboneServerRefusals>;
   /** Live views of the open tunnels. */
   tunnels(): InboundTunnelView[];
   /** The trust domain clients must belong to (from our own certificate). */
   readonly trustDomain: TrustDomain;
+}
+
+interface SessionContext {
+  readonly peer: SpiffeId;
+  readonly socket: TLSSocket;
+  openStreams: number;
+  idleTimer: TimerHandle | undefined;
+  readonly resets: ResetBudget;
 }
 
 export function createHboneServer(opts: HboneServerOptions): HboneServer {
@@ -143,7 +173,10 @@ export function createHboneServer(opts: HboneServerOptions): HboneServer {
   const log = opts.logger ?? silentLogger;
   let trustDomain = ownIdentity(opts.identity.certChainPem).trustDomain;
   let roots = opts.trustBundle;
-  const peers = new WeakMap<ServerHttp2Session, { peer: SpiffeId; socket: TLSSocket }>();
+  const peers = new WeakMap<ServerHttp2Session, SessionContext>();
+  const refusals: HboneServerRefusals = { connections: 0, tunnels: 0, rapidReset: 0, idle: 0 };
+  /** CONNECT streams between classification and the end of their relay, over all sessions. */
+  let tunnelsInProgress = 0;
   const sessions = new Set<ServerHttp2Session>();
   const relays = new Map<Relay, InboundTunnelView>();
   const sockets = new Set<Socket>();
@@ -160,6 +193,19 @@ export function createHboneServer(opts: HboneServerOptions): HboneServer {
     requestCert: true,
     rejectUnauthorized: true,
     handshakeTimeout: settings.handshakeTimeoutMs,
+  });
+  // Bounds the file descriptors and TLS state a crowd of clients can make us
+  // hold; Node closes connections beyond it right after accept ('drop').
+  tlsServer.maxConnections = settings.serverMaxConnections;
+  tlsServer.on('drop', (data?: { remoteAddress?: string; remotePort?: number }) => {
+    refusals.connections += 1;
+    log.warn(
+      {
+        remote: `${data?.remoteAddress ?? '?'}:${data?.remotePort ?? '?'}`,
+        cap: settings.serverMaxConnections,
+      },
+      'HBONE connection refused: serverMaxConnections reached',
+    );
   });
   const h2: Http2Server = http2.createServer({
     maxSessionMemory: settings.maxSessionMemoryMiB,
@@ -221,9 +267,36 @@ export function createHboneServer(opts: HboneServerOptions): HboneServer {
       return;
     }
     const { peer } = ctx;
-    peers.set(session, ctx);
+    const sessionCtx: SessionContext = {
+      ...ctx,
+      openStreams: 0,
+      idleTimer: undefined,
+      resets: new ResetBudget(settings.serverEarlyResetBudget, () => timers.now()),
+    };
+    peers.set(session, sessionCtx);
     sessions.add(session);
-    session.once('close', () => sessions.delete(session));
+    armIdle(session, sessionCtx);
+    // Per session, not on the server: a stream the client already reset has
+    // no `.session` any more, and such streams must still be counted.
+    session.on(
+      'stream',
+      (
+        stream: ServerHttp2Stream,
+        headers: IncomingHttpHeaders,
+        _flags: number,
+        rawHeaders?: string[],
+      ) => {
+        handleStream(session, stream, headers, rawHeaders).catch((err: unknown) => {
+          // handleStream catches its hooks' failures; this is a bug, not a client.
+          log.warn({ err: messageOf(err) }, 'HBONE stream handler failed');
+          resetStream(stream, RST_INTERNAL_ERROR);
+        });
+      },
+    );
+    session.once('close', () => {
+      sessions.delete(session);
+      sessionCtx.idleTimer?.cancel();
+    });
     session.on('error', (err) => {
       log.debug({ err: messageOf(err), peer: peer.uri }, 'HBONE session error');
     });
@@ -237,26 +310,79 @@ export function createHboneServer(opts: HboneServerOptions): HboneServer {
       },
     });
   });
-  h2.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
-    void handleStream(stream, headers);
-  });
+  /** A session with no open stream is closed after serverIdleTimeoutMs. */
+  function armIdle(session: ServerHttp2Session, ctx: SessionContext): void {
+    ctx.idleTimer?.cancel();
+    ctx.idleTimer = timers.after(settings.serverIdleTimeoutMs, () => {
+      if (ctx.openStreams > 0 || session.closed || session.destroyed) return;
+      refusals.idle += 1;
+      log.debug({ peer: ctx.peer.uri }, 'HBONE session idle; closing it');
+      session.close();
+    });
+  }
+
+  /** Tracks a stream for the idle timer and the rapid-reset budget. */
+  function trackStream(
+    session: ServerHttp2Session,
+    ctx: SessionContext,
+    stream: ServerHttp2Stream,
+  ): void {
+    ctx.openStreams += 1;
+    ctx.idleTimer?.cancel();
+    ctx.idleTimer = undefined;
+    stream.once('close', () => {
+      ctx.openStreams -= 1;
+      if (ctx.openStreams === 0 && !session.closed) armIdle(session, ctx);
+      // The client reset a stream we had not answered: rapid-reset material.
+      if (!stream.headersSent && !answeredByUs.has(stream)) earlyReset(session, ctx);
+    });
+  }
+
+  /** Spends one of the session's early resets; closes it once they are exhausted. */
+  function earlyReset(session: ServerHttp2Session, ctx: SessionContext): void {
+    if (session.destroyed || ctx.resets.spend()) return;
+    refusals.rapidReset += 1;
+    log.warn(
+      { peer: ctx.peer.uri, budget: settings.serverEarlyResetBudget },
+      'HBONE client keeps resetting unanswered streams (rapid reset); closing its session',
+    );
+    session.goaway(constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    session.destroy();
+  }
+
+  /** Streams we reset or answered ourselves (not the client's resets). */
+  const answeredByUs = new WeakSet<ServerHttp2Stream>();
 
   async function handleStream(
+    session: ServerHttp2Session,
     stream: ServerHttp2Stream,
     headers: IncomingHttpHeaders,
+    rawHeaders?: readonly string[],
   ): Promise<void> {
     stream.on('error', (err) => {
       log.debug({ err: messageOf(err) }, 'HBONE stream error');
     });
-    const ctx = peers.get(stream.session as ServerHttp2Session);
+    const ctx = peers.get(session);
     if (!ctx || closing) {
+      answeredByUs.add(stream);
       resetStream(stream, RST_REFUSED_STREAM);
       return;
     }
+    if (stream.destroyed) {
+      // Reset by the client in the same read as its HEADERS: nothing to serve.
+      earlyReset(session, ctx);
+      return;
+    }
+    trackStream(session, ctx, stream);
     const { peer } = ctx;
-    const verdict = classifyRequest(headers);
+    const verdict = classifyRequest(
+      headers,
+      { maxHeaderListBytes: settings.serverMaxHeaderListBytes },
+      rawHeaders,
+    );
     if (verdict.kind === 'malformed') {
       log.debug({ peer: peer.uri, reason: verdict.reason }, 'HBONE malformed request');
+      answeredByUs.add(stream);
       resetStream(stream, RST_PROTOCOL_ERROR);
       return;
     }
@@ -265,10 +391,34 @@ export function createHboneServer(opts: HboneServerOptions): HboneServer {
       answer(stream, verdict.status);
       return;
     }
-    const { socket } = ctx;
+    if (tunnelsInProgress >= settings.serverMaxTunnels) {
+      refusals.tunnels += 1;
+      log.warn(
+        { peer: peer.uri, cap: settings.serverMaxTunnels },
+        'HBONE stream refused: serverMaxTunnels in progress',
+      );
+      answeredByUs.add(stream);
+      resetStream(stream, RST_REFUSED_STREAM);
+      return;
+    }
+    tunnelsInProgress += 1;
+    try {
+      await serveTunnel(stream, headers, ctx, verdict.target);
+    } finally {
+      tunnelsInProgress -= 1;
+    }
+  }
+
+  async function serveTunnel(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    ctx: SessionContext,
+    target: HboneTarget,
+  ): Promise<void> {
+    const { peer, socket } = ctx;
     const request: InboundRequest = {
       peer,
-      target: verdict.target,
+      target: target,
       headers,
       remote: { ip: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
       local: { ip: socket.localAddress ?? '', port: socket.localPort ?? 0 },
@@ -278,15 +428,12 @@ export function createHboneServer(opts: HboneServerOptions): HboneServer {
     try {
       decision = await opts.authorize(request);
     } catch (err) {
-      log.warn(
-        { err: messageOf(err), target: verdict.target.authority },
-        'HBONE authorize hook failed',
-      );
+      log.warn({ err: messageOf(err), target: target.authority }, 'HBONE authorize hook failed');
       decision = { allow: false, status: 503, reason: messageOf(err) };
     }
     if (!decision.allow) {
       log.debug(
-        { peer: peer.uri, target: verdict.target.authority, reason: decision.reason },
+        { peer: peer.uri, target: target.authority, reason: decision.reason },
         'HBONE denied',
       );
       answer(stream, decision.status ?? 401);
@@ -304,10 +451,7 @@ export function createHboneServer(opts: HboneServerOptions): HboneServer {
       upstream = await opts.dial(request, abort.signal);
     } catch (err) {
       stream.off('close', onGone);
-      log.debug(
-        { err: messageOf(err), target: verdict.target.authority },
-        'HBONE upstream unreachable',
-      );
+      log.debug({ err: messageOf(err), target: target.authority }, 'HBONE upstream unreachable');
       answer(stream, 503);
       return;
     }
@@ -345,6 +489,7 @@ export function createHboneServer(opts: HboneServerOptions): HboneServer {
   }
 
   function answer(stream: ServerHttp2Stream, status: number): void {
+    answeredByUs.add(stream);
     if (stream.closed || stream.destroyed || stream.headersSent) return;
     stream.respond({ ':status': status }, { endStream: true });
   }
@@ -391,6 +536,12 @@ export function createHboneServer(opts: HboneServerOptions): HboneServer {
     },
     get activeTunnels() {
       return relays.size;
+    },
+    get activeSessions() {
+      return sessions.size;
+    },
+    get refusals() {
+      return { ...refusals };
     },
     tunnels() {
       return [...relays.values()];

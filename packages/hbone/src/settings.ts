@@ -57,6 +57,27 @@ export interface HboneSettings {
   readonly connectionSendQueueBytes: number;
   /** Server close(): how long in-flight tunnels may drain before they are reset. */
   readonly drainTimeoutMs: number;
+  /**
+   * Server: connections (TLS handshakes and HTTP/2 sessions) open at once.
+   * Beyond it a new connection is closed as soon as it is accepted, before TLS.
+   */
+  readonly serverMaxConnections: number;
+  /**
+   * Server: CONNECT streams being authorized, dialled or relayed at once, over
+   * all sessions. Beyond it a new stream is refused with RST_STREAM(REFUSED_STREAM)
+   * (safe for the client to retry elsewhere: nothing was processed).
+   */
+  readonly serverMaxTunnels: number;
+  /** Server: a session that carried no stream for this long is closed (GOAWAY NO_ERROR). */
+  readonly serverIdleTimeoutMs: number;
+  /**
+   * Server: streams a client may reset before we answered them, as a burst;
+   * the allowance refills at a tenth of this per second. Past it the session
+   * is closed with GOAWAY(ENHANCE_YOUR_CALM) — the HTTP/2 rapid-reset defence
+   * (CVE-2023-44487), tighter than nghttp2's own (1000 burst, and it leaves
+   * the offender's socket open).
+   */
+  readonly serverEarlyResetBudget: number;
 }
 
 const MiB = 1024 * 1024;
@@ -79,6 +100,10 @@ export const DEFAULT_HBONE_SETTINGS: HboneSettings = Object.freeze({
   streamHighWaterMarkBytes: 256 * KiB,
   connectionSendQueueBytes: 32 * MiB,
   drainTimeoutMs: 5_000,
+  serverMaxConnections: 4_096,
+  serverMaxTunnels: 16_384,
+  serverIdleTimeoutMs: 10 * 60_000,
+  serverEarlyResetBudget: 200,
 });
 
 // RFC 9113 §6.5.2 bounds.
@@ -113,6 +138,10 @@ export function resolveSettings(overrides: Partial<HboneSettings> = {}): HboneSe
   check('streamHighWaterMarkBytes', 1, MAX_WINDOW);
   check('connectionSendQueueBytes', 64 * KiB, 2 ** 31 - 1);
   check('drainTimeoutMs', 0, 2 ** 31 - 1);
+  check('serverMaxConnections', 1, 2 ** 31 - 1);
+  check('serverMaxTunnels', 1, 2 ** 31 - 1);
+  check('serverIdleTimeoutMs', 1, 2 ** 31 - 1);
+  check('serverEarlyResetBudget', 1, 2 ** 31 - 1);
   if (s.connectionWindowBytes < s.streamWindowBytes) {
     throw new HboneConfigError(
       `settings.connectionWindowBytes (${s.connectionWindowBytes}) is below streamWindowBytes (${s.streamWindowBytes}); ` +

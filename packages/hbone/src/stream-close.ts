@@ -82,3 +82,4 @@ export const RST_CONNECT_ERROR = constants.NGHTTP2_CONNECT_ERROR;
 export const RST_CANCEL = constants.NGHTTP2_CANCEL;
 export const RST_PROTOCOL_ERROR = constants.NGHTTP2_PROTOCOL_ERROR;
 export const RST_REFUSED_STREAM = constants.NGHTTP2_REFUSED_STREAM;
+export const RST_INTERNAL_ERROR = constants.NGHTTP2_INTERNAL_ERROR;
