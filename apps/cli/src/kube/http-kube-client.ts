@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { errorFromResponse, errorFromTransport, type RequestDescription } from './api-errors.js';
-import type { KubeClient, ListOptions } from './kube-client.js';
+import type { KubeClient, ListOptions, TokenRequestSpec } from './kube-client.js';
 import type { Gateway, Namespace, Pod } from './objects.js';
 
 const GATEWAY_API = '/apis/gateway.networking.k8s.io/v1';
@@ -27,8 +27,10 @@ export interface HttpKubeClientOptions {
 }
 
 interface Call {
-  readonly method: 'GET' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly path: string;
+  /** Extra request headers (the pod proxy passes them on to the pod). */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly query?: Readonly<Record<string, string | undefined>>;
   readonly body?: unknown;
   readonly contentType?: string;
@@ -128,12 +130,41 @@ export class HttpKubeClient implements KubeClient {
     return list.items ?? [];
   }
 
-  async podGet(namespace: string, pod: string, port: number, path: string): Promise<string> {
+  async podGet(
+    namespace: string,
+    pod: string,
+    port: number,
+    path: string,
+    headers: Readonly<Record<string, string>> = {},
+  ): Promise<string> {
     const { text } = await this.call({
       method: 'GET',
       path: `/api/v1/namespaces/${seg(namespace)}/pods/${seg(pod)}:${port}/proxy/${path.replace(/^\//, '')}`,
+      headers,
     });
     return text;
+  }
+
+  async createToken(
+    namespace: string,
+    serviceAccount: string,
+    spec: TokenRequestSpec,
+  ): Promise<string> {
+    const answer = (await this.json({
+      method: 'POST',
+      path: `/api/v1/namespaces/${seg(namespace)}/serviceaccounts/${seg(serviceAccount)}/token`,
+      body: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { audiences: spec.audiences, expirationSeconds: spec.expirationSeconds },
+      },
+      resource: 'serviceaccounts',
+      name: serviceAccount,
+    })) as { status?: { token?: string } };
+    const token = answer.status?.token;
+    if (!token)
+      throw new Error(`the TokenRequest for ${namespace}/${serviceAccount} returned no token`);
+    return token;
   }
 
   private async json(call: Call): Promise<unknown> {
@@ -157,6 +188,7 @@ export class HttpKubeClient implements KubeClient {
     const headers: Record<string, string | string[]> = {
       Accept: 'application/json',
       'User-Agent': this.options.userAgent,
+      ...call.headers,
     };
     for (const [k, v] of Object.entries(tls.headers ?? {})) {
       if (typeof v === 'string') headers[k] = v;

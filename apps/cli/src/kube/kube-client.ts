@@ -19,8 +19,24 @@ export interface KubeClient {
   applyGateway(gateway: Gateway, fieldManager: string): Promise<Gateway>;
   deleteGateway(namespace: string, name: string): Promise<void>;
   listPods(namespace: string, options?: ListOptions): Promise<Pod[]>;
-  /** GET through the API server's pod proxy: /api/v1/namespaces/<ns>/pods/<pod>:<port>/proxy/<path>. */
-  podGet(namespace: string, pod: string, port: number, path: string): Promise<string>;
+  /**
+   * GET through the API server's pod proxy: /api/v1/namespaces/<ns>/pods/<pod>:<port>/proxy/<path>.
+   * `headers` reach the pod (the API server drops only its own Authorization and Impersonate-*).
+   */
+  podGet(
+    namespace: string,
+    pod: string,
+    port: number,
+    path: string,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<string>;
+  /** The TokenRequest API (serviceaccounts/token create): a token for the service account. */
+  createToken(namespace: string, serviceAccount: string, spec: TokenRequestSpec): Promise<string>;
+}
+
+export interface TokenRequestSpec {
+  readonly audiences: readonly string[];
+  readonly expirationSeconds: number;
 }
 
 /**

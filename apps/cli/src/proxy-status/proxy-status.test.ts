@@ -46,6 +46,25 @@ afterEach(async () => {
 });
 
 describe('istioctl proxy-status', () => {
+  it('shows istiod /debug/syncz a TokenRequest token of <istio namespace>/default for istio-ca, as upstream istioctl', async () => {
+    h.api.pods.push(istiodPod('istiod-1'));
+    h.api.podEndpoints.set('istio-system/istiod-1:15014/debug/syncz', '[]');
+    expect((await h.run('proxy-status')).code).toBe(0);
+    const [tokenRequest] = h.api.requestsTo('POST', /\/token$/);
+    expect(tokenRequest?.path).toBe(
+      '/api/v1/namespaces/istio-system/serviceaccounts/default/token',
+    );
+    expect(tokenRequest?.body).toMatchObject({
+      kind: 'TokenRequest',
+      spec: { audiences: ['istio-ca'], expirationSeconds: 3600 },
+    });
+    const [syncz] = h.api.requestsTo('GET', /\/proxy\/debug\/syncz$/);
+    // In a header the API server's pod proxy passes on (it drops Authorization).
+    expect(syncz?.headers['x-istio-debug-authorization']).toBe(
+      `Bearer ${[...h.api.issuedTokens.keys()][0] ?? ''}`,
+    );
+  });
+
   it('prints every proxy of every running istiod, sorted by name', async () => {
     h.api.pods.push(istiodPod('istiod-1'), istiodPod('istiod-2'));
     h.api.podEndpoints.set(

@@ -1,8 +1,10 @@
 // The I/O half of proxy-status: find the running istiod pods and read each
-// one's /debug/syncz through the API server's pod proxy (as `version` does).
+// one's /debug/syncz through the API server's pod proxy (as `version` does),
+// with the token istiod's /debug/ asks for (kube/istiod-debug-token.ts).
 // Upstream port-forwards to istiod's xDS port and sends a syncz discovery
 // request; ours serves the same facts as JSON on its monitoring port.
 
+import { istiodDebugHeaders } from '../kube/istiod-debug-token.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { RUNNING, monitoringPort } from '../version/mesh-info.js';
 import { parseSyncz, type ProxySyncStatus } from './sync-status.js';
@@ -39,6 +41,7 @@ export async function syncStatuses(
 ): Promise<ProxySyncStatus[]> {
   const pods = await kube.listPods(istioNamespace, { labelSelector, fieldSelector: RUNNING });
   if (pods.length === 0) throw new ControlPlaneNotFoundError(istioNamespace);
+  const headers = await istiodDebugHeaders(kube, istioNamespace);
   const statuses: ProxySyncStatus[] = [];
   for (const pod of pods) {
     const name = pod.metadata.name ?? '';
@@ -48,6 +51,7 @@ export async function syncStatuses(
         name,
         monitoringPort(pod),
         'debug/syncz',
+        headers,
       );
       statuses.push(...parseSyncz(body, name));
     } catch (error) {

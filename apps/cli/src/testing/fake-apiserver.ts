@@ -1,6 +1,8 @@
 // An in-process stand-in for the few kube-apiserver endpoints istioctl
 // calls: namespaces (get, update), Gateway API gateways (list, get, apply,
-// delete), pods (list) and the pod proxy. It speaks the real JSON API over
+// delete), pods (list), service-account tokens (TokenRequest) and the pod
+// proxy, where istiod's /debug/ answers 401 unless the request carries a token
+// this server issued for the pod's namespace. It speaks the real JSON API over
 // HTTP on 127.0.0.1, insists on the kubeconfig's bearer token, answers a
 // missing Gateway CRD the way the real server does (a plain-text 404), and
 // records every request for assertions.
@@ -29,6 +31,7 @@ const GATEWAYS =
   /^\/apis\/gateway\.networking\.k8s\.io\/v1(?:\/namespaces\/([^/]+))?\/gateways(?:\/([^/]+))?$/;
 const NAMESPACE = /^\/api\/v1\/namespaces\/([^/]+)$/;
 const PODS = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/;
+const TOKEN_REQUEST = /^\/api\/v1\/namespaces\/([^/]+)\/serviceaccounts\/([^/]+)\/token$/;
 const POD_PROXY = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/:]+):(\d+)\/proxy\/(.*)$/;
 
 export class FakeApiServer {
@@ -38,6 +41,13 @@ export class FakeApiServer {
   /** `<ns>/<pod>:<port>/<path>` → body, or an HTTP status to fail with. */
   readonly podEndpoints = new Map<string, string | number>();
   readonly requests: RecordedRequest[] = [];
+  /** Tokens handed out by TokenRequest: token → who and for what. */
+  readonly issuedTokens = new Map<
+    string,
+    { namespace: string; serviceAccount: string; audiences: string[]; expirationSeconds: number }
+  >();
+  /** false: the pod proxy's /debug/ paths answer without a token (an old istiod). */
+  debugNeedsToken = true;
   /** Called on every gateway GET, e.g. to make it Programmed after a few looks. */
   onGetGateway: ((gateway: Gateway, gets: number) => Gateway) | undefined;
   /** Names whose DELETE fails with this status. */
@@ -139,7 +149,42 @@ export class FakeApiServer {
       this.gatewayRoute(r, res, m[1], m[2]);
       return;
     }
+    m = TOKEN_REQUEST.exec(r.path);
+    if (m && r.method === 'POST') {
+      const spec = (r.body as { spec?: { audiences?: string[]; expirationSeconds?: number } })
+        ?.spec;
+      const token = `issued-token-${this.issuedTokens.size + 1}`;
+      this.issuedTokens.set(token, {
+        namespace: m[1] ?? '',
+        serviceAccount: m[2] ?? '',
+        audiences: spec?.audiences ?? [],
+        expirationSeconds: spec?.expirationSeconds ?? 3600,
+      });
+      json(res, 201, {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: spec ?? {},
+        status: { token, expirationTimestamp: '2030-01-01T00:00:00Z' },
+      });
+      return;
+    }
     m = POD_PROXY.exec(r.path);
+    if (m && r.method === 'GET' && m[4]?.startsWith('debug/') && this.debugNeedsToken) {
+      // As istiod does: a TokenReview-valid istio-ca token of its own namespace.
+      const header = r.headers['x-istio-debug-authorization'];
+      const issued = this.issuedTokens.get(
+        typeof header === 'string' ? header.replace(/^Bearer /, '') : '',
+      );
+      if (
+        issued === undefined ||
+        issued.namespace !== m[1] ||
+        !issued.audiences.includes('istio-ca')
+      ) {
+        res.writeHead(401, { 'Content-Type': 'text/plain' });
+        res.end('unauthorized\n');
+        return;
+      }
+    }
     if (m && r.method === 'GET') {
       const answer = this.podEndpoints.get(
         `${m[1] ?? ''}/${m[2] ?? ''}:${m[3] ?? ''}/${m[4] ?? ''}`,

@@ -5,6 +5,7 @@
 // where port-forward needs pods/portforward).
 
 import { LABEL_REV } from '../waypoint/constants.js';
+import { istiodDebugHeaders } from '../kube/istiod-debug-token.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import type { Pod } from '../kube/objects.js';
 import { multiErrorMessage } from '../cli/errors.js';
@@ -91,6 +92,7 @@ export async function proxyVersions(
     const pods = await istiodPods(kube, istioNamespace, revision);
     if (pods.length === 0)
       return { value: undefined, error: 'unable to find any Istiod instances' };
+    const headers = await istiodDebugHeaders(kube, istioNamespace);
     const proxies: ProxyInfo[] = [];
     for (const pod of pods) {
       const body = await kube.podGet(
@@ -98,6 +100,7 @@ export async function proxyVersions(
         pod.metadata.name ?? '',
         monitoringPort(pod),
         'debug/syncz',
+        headers,
       );
       if (body.length > 0) proxies.push(...proxiesFromSyncz(body));
     }
