@@ -4,7 +4,10 @@
 // IstioCertificateService gRPC server, both on unix sockets (no ports, no
 // network). The CA checks the bearer token: the node token may impersonate
 // (ztunnel), a workload token gets exactly its own identity (a waypoint).
-// Resources are given as the protos istiod would send.
+// xDS, as istiod's :15012, serves only streams whose `authorization` carries
+// one of those tokens (else UNAUTHENTICATED), so a proxy that forgets its
+// token on xDS fails its tests. Resources are given as the protos istiod
+// would send.
 
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,8 +33,14 @@ import {
   security,
   waypoint as wp,
   workload as wl,
+  type AggregatedDiscoveryServiceHandlers,
   type IstioCertificateServiceHandlers,
 } from '@ambient-ts/xds-types';
+
+/** The token of an `authorization: Bearer <token>` value ('' when absent). */
+function bearer(value: string | Buffer | undefined): string {
+  return typeof value === 'string' ? value.replace(/^Bearer /, '') : '';
+}
 
 const quiet = {
   debug: () => undefined,
@@ -58,6 +67,8 @@ export class IstiodStandIn {
   readonly store = new ResourceStore();
   /** Identities the CA was asked to sign, in order. */
   readonly issued: string[] = [];
+  /** The bearer token of every xDS stream opened, in order ('' for none). */
+  readonly xdsTokens: string[] = [];
   ca!: CertificateAuthority;
   #xdsServer: Server | undefined;
   #caServer: Server | undefined;
@@ -73,7 +84,19 @@ export class IstiodStandIn {
   async startXds(): Promise<void> {
     const ads = new DeltaAdsServer({ source: this.store, logger: quiet, debounceMs: 10 });
     const server = new Server();
-    server.addService(aggregatedDiscoveryServiceDefinition, ads.implementation);
+    const handlers: AggregatedDiscoveryServiceHandlers = {
+      ...ads.implementation,
+      DeltaAggregatedResources: (call) => {
+        const token = bearer(call.metadata.get('authorization')[0]);
+        this.xdsTokens.push(token);
+        if (token !== this.token && !this.workloadTokens.has(token)) {
+          call.emit('error', err(status.UNAUTHENTICATED, 'authentication failure'));
+          return;
+        }
+        ads.implementation.DeltaAggregatedResources(call);
+      },
+    };
+    server.addService(aggregatedDiscoveryServiceDefinition, handlers);
     await bind(server, `unix:${this.xdsSocket}`);
     ads.start();
     this.#ads = ads;
@@ -91,8 +114,7 @@ export class IstiodStandIn {
   async startCa(): Promise<void> {
     const handlers: IstioCertificateServiceHandlers = {
       CreateCertificate: (call, callback) => {
-        const auth = call.metadata.get('authorization')[0];
-        const token = typeof auth === 'string' ? auth.replace(/^Bearer /, '') : '';
+        const token = bearer(call.metadata.get('authorization')[0]);
         const imp = call.request.metadata?.ImpersonatedIdentity;
         const own = this.workloadTokens.get(token);
         let uri: string;
