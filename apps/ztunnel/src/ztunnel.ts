@@ -15,7 +15,6 @@ import {
 } from '@ambient-ts/istiod-client';
 import {
   type DeltaAdsClient,
-  security,
   typeSubscription,
   workload,
   type XdsClientEvent,
@@ -25,7 +24,7 @@ import {
   createStateStore,
   type ProxyState,
   applyAddressUpdate,
-  applyAuthorizationUpdate,
+  authorizationSubscription,
 } from '@ambient-ts/workload-state';
 import {
   adminEndpoint,
@@ -42,7 +41,7 @@ import { WorkloadProxyManager } from './inpod/workload-manager.js';
 import { ZdsClient } from './inpod/zds-client.js';
 import { ConnectionManager } from './proxy/connection-manager.js';
 import type { PodContext, ProxyContext } from './proxy/context.js';
-import { authorizeInbound } from './proxy/inbound-decision.js';
+import { stillAuthorized } from './proxy/inbound-decision.js';
 import { linuxPodSockets, type PodSockets } from './proxy/sockets.js';
 import type { LogManager } from './telemetry/logging.js';
 import { ZtunnelMetrics } from './telemetry/metrics.js';
@@ -131,9 +130,8 @@ export class Ztunnel {
         typeSubscription(workload.AddressSchema, {
           apply: (u) => void applyAddressUpdate(updater, u),
         }),
-        typeSubscription(security.AuthorizationSchema, {
-          apply: (u) => void applyAuthorizationUpdate(updater, u),
-        }),
+        // Valid policies are applied, each rejected one fails closed; the NACK names them.
+        authorizationSubscription(updater),
       ],
       logger: deps.logs.scope('xds'),
       onEvent: (e) => {
@@ -209,16 +207,7 @@ export class Ztunnel {
     state.onChange((change) => {
       if (change.kind === 'addresses') this.#refreshCertificates();
       // Policies and the workloads' policy references both decide what is allowed.
-      const closed = this.connections.recheck((a) => {
-        const w = state.workloadByUid(a.workloadUid);
-        if (!w) return true;
-        return authorizeInbound(state, w, {
-          peer: a.peer,
-          srcIp: a.srcIp,
-          dstIp: a.dstIp,
-          port: a.port,
-        }).allowed;
-      });
+      const closed = this.connections.recheck((a) => stillAuthorized(state, a));
       if (closed > 0) log.info({ closed }, 'closed connections no longer allowed by policy');
     });
 

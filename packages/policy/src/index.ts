@@ -66,7 +66,12 @@ export {
   staticStrictAuthorization,
   type PeerAuthenticationOptions,
 } from './peer-authentication-conversion.js';
-export { authorizationFromProto, failClosedStandIn, l4PolicyToProto } from './l4-proto.js';
+export {
+  authorizationFromProto,
+  failClosedStandIn,
+  l4PolicyToProto,
+  type RejectedAuthorization,
+} from './l4-proto.js';
 
 export { principalOf, type Decision, type PeerIdentity, type Verdict } from './decision.js';
 export {

@@ -199,13 +199,13 @@ describe('failClosedStandIn (a NACKed policy with no previous version)', () => {
       scope: 'NAMESPACE',
       action: 'DENY',
     });
-    expect(evaluateL4([standIn!], anyConn).allowed).toBe(false);
+    expect(evaluateL4([standIn], anyConn).allowed).toBe(false);
   });
 
   it('turns a rejected ALLOW into allow-nothing', () => {
     const standIn = failClosedStandIn(rejection(authz({ destinationPorts: [0] })));
     expect(standIn).toMatchObject({ action: 'ALLOW', rules: [] });
-    expect(evaluateL4([standIn!], anyConn)).toMatchObject({
+    expect(evaluateL4([standIn], anyConn)).toMatchObject({
       allowed: false,
       reason: 'allow policies exist, but none allowed',
     });
@@ -216,11 +216,32 @@ describe('failClosedStandIn (a NACKed policy with no previous version)', () => {
       authz({ destinationPorts: [0] }, { action: security.Action.DENY, dryRun: true }),
     );
     const standIn = failClosedStandIn(err);
-    expect(standIn?.dryRun).toBe(true);
-    expect(evaluateL4([standIn!], anyConn).allowed).toBe(true);
+    expect(standIn.dryRun).toBe(true);
+    expect(evaluateL4([standIn], anyConn).allowed).toBe(true);
   });
 
-  it('gives up when the action itself is unreadable', () => {
-    expect(failClosedStandIn(rejection(authz({}, { action: 9 })))).toBeUndefined();
+  it('denies everything in the scope when the action itself is unreadable', () => {
+    const standIn = failClosedStandIn(rejection(authz({}, { action: 9, dryRun: true })));
+    expect(standIn).toMatchObject({ scope: 'NAMESPACE', namespace: 'ns', action: 'DENY' });
+    expect(standIn.dryRun).toBe(false);
+    expect(evaluateL4([standIn], anyConn).allowed).toBe(false);
+  });
+
+  it('denies mesh-wide when the scope is unreadable (it may have been GLOBAL)', () => {
+    const standIn = failClosedStandIn(rejection(authz({}, { scope: 7 })));
+    expect(standIn).toMatchObject({ scope: 'GLOBAL', action: 'ALLOW', rules: [] });
+    expect(evaluateL4([standIn], anyConn).allowed).toBe(false);
+  });
+
+  it('denies mesh-wide for a resource known only by its name', () => {
+    for (const key of ['ns/undecodable', 'no-slash']) {
+      const standIn = failClosedStandIn({ key });
+      expect(standIn).toMatchObject({ scope: 'GLOBAL', action: 'DENY', dryRun: false });
+      expect(evaluateL4([standIn], anyConn)).toMatchObject({ allowed: false });
+    }
+    expect(failClosedStandIn({ key: 'ns/undecodable' })).toMatchObject({
+      namespace: 'ns',
+      name: 'undecodable',
+    });
   });
 });

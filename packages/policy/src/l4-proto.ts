@@ -228,24 +228,49 @@ export function authorizationFromProto(msg: security.Authorization): L4Policy {
 }
 
 /**
- * What to enforce in place of a rejected Authorization that has no previous
- * accepted version: a DENY becomes deny-everything and an ALLOW
- * allow-nothing, in the same scope (and as dry-run as the rejected one), so
- * a NACK never opens access. Undefined
- * when the name, scope or action could not be read (the caller then fails
- * closed for the workloads that reference the key).
+ * What is known about an Authorization that was rejected: its xDS resource
+ * name, and its scope, action and dry-run flag when they could be read.
+ * AuthorizationRejectedError carries exactly this; a resource that could not
+ * even be decoded has only its name.
  */
-export function failClosedStandIn(err: AuthorizationRejectedError): L4Policy | undefined {
-  const slash = err.key.indexOf('/');
-  const namespace = err.key.slice(0, slash);
-  const name = err.key.slice(slash + 1);
-  if (!err.scope || !err.action || namespace === '' || name === '') return undefined;
+export interface RejectedAuthorization {
+  /** The xDS resource name (`namespace/name` when istiod sent it). */
+  readonly key: string;
+  readonly scope?: L4Scope | undefined;
+  readonly action?: L4Action | undefined;
+  readonly dryRun?: boolean;
+}
+
+/**
+ * What to enforce in place of a rejected Authorization until a good version
+ * of its key arrives or the key is removed, so a NACK never opens access:
+ *
+ * - a DENY becomes deny-everything and an ALLOW allow-nothing, in the scope it
+ *   names (and as dry-run as it says). Allow-nothing admits only what the other
+ *   ALLOWs admit, a subset of what the policy meant;
+ * - an unreadable action is treated as DENY (deny-everything);
+ * - an unreadable scope is GLOBAL: a resource we cannot read may have been a
+ *   mesh-wide policy (the resource name gives only a namespace, and a
+ *   root-namespace policy applies everywhere), so the worst case — deny
+ *   everywhere — is what we enforce. Workloads that list the key by name get it
+ *   through their reference whatever its scope.
+ *
+ * The stand-in's namespace/name come from the key (split at the first `/`);
+ * callers store it under the key itself.
+ */
+export function failClosedStandIn(rejected: RejectedAuthorization): L4Policy {
+  const slash = rejected.key.indexOf('/');
+  const namespace = slash < 0 ? '' : rejected.key.slice(0, slash);
+  const name = slash < 0 ? rejected.key : rejected.key.slice(slash + 1);
+  const action: L4Action = rejected.action ?? 'DENY';
   return {
     name,
     namespace,
-    scope: err.scope,
-    action: err.action,
-    dryRun: err.dryRun,
-    rules: err.action === 'DENY' ? [{ clauses: [] }] : [],
+    scope: rejected.scope ?? 'GLOBAL',
+    action,
+    // Only a readable, decoded resource can ask not to be enforced.
+    dryRun:
+      rejected.scope !== undefined && rejected.action !== undefined && rejected.dryRun === true,
+    rules: action === 'DENY' ? [{ clauses: [] }] : [],
   };
 }

@@ -35,7 +35,20 @@ export {
   type Workload,
 } from './model.js';
 export { workloadFromProto, serviceFromProto, ResourceRejectedError } from './convert.js';
-export { createStateStore, type ProxyState, type StateUpdater, type StateChange } from './store.js';
-export { applyAddressUpdate, applyAuthorizationUpdate, XdsRejection } from './resource-handlers.js';
+export {
+  createStateStore,
+  type FailClosedPolicy,
+  type ProxyState,
+  type StateUpdater,
+  type StateChange,
+} from './store.js';
+export {
+  applyAddressUpdate,
+  applyAuthorizationUpdate,
+  authorizationSubscription,
+  XdsRejection,
+  type AuthorizationApplied,
+  type WireResource,
+} from './resource-handlers.js';
 export { targetPort } from './target-port.js';
 export { pickEndpoint, type EndpointCandidate, type LocalityView } from './endpoint-pick.js';

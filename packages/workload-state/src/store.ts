@@ -1,7 +1,7 @@
 // The one state store of a proxy process (ztunnel, waypoint): workloads, services and L4
 // policies from xDS. Readers get a `ProxyState`; the only writer is the
-// `StateUpdater` returned next to it, which validates a whole xDS response
-// before touching anything, so a response is applied whole or not at all.
+// `StateUpdater` returned next to it. Each call applies everything it is given
+// as one change (one xDS response = one swap), never a part of it.
 
 import type { L4Policy } from '@ambient-ts/policy';
 import { policyKey, selectL4Policies, type PolicySelection } from '@ambient-ts/policy';
@@ -44,6 +44,12 @@ export interface ProxyState {
   /** The L4 policies that apply to a destination workload. */
   policiesFor(workload: Workload): PolicySelection;
   policy(key: string): L4Policy | undefined;
+  /**
+   * Keys whose last version was rejected, with the reason: each holds a
+   * fail-closed stand-in (policy `failClosedStandIn`) until a good version
+   * arrives or the key is removed.
+   */
+  failedClosedPolicies(): ReadonlyMap<string, string>;
   workloads(): Iterable<Workload>;
   services(): Iterable<Service>;
   policies(): Iterable<L4Policy>;
@@ -61,10 +67,24 @@ export interface StateUpdater {
     readonly services: readonly Service[];
     readonly removed: readonly string[];
   }): StateChange;
+  /**
+   * Removes `removed`, then upserts `policies` (keyed `namespace/name`) and the
+   * fail-closed stand-ins of rejected resources (keyed by resource name), all
+   * in one change.
+   */
   applyPolicies(update: {
     readonly policies: readonly L4Policy[];
     readonly removed: readonly string[];
+    readonly failClosed?: readonly FailClosedPolicy[];
   }): StateChange;
+}
+
+/** A rejected Authorization's stand-in, stored under the rejected resource's name. */
+export interface FailClosedPolicy {
+  readonly key: string;
+  readonly policy: L4Policy;
+  /** Why the resource was rejected (the NACK text). */
+  readonly reason: string;
 }
 
 function addTo<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
@@ -111,7 +131,9 @@ export function createStateStore(): { readonly state: ProxyState; readonly updat
   const byHostname = new Map<string, Set<string>>();
   /** serviceKey → uid → ports: built from workloads, so endpoints may precede their service. */
   const endpointIndex = new Map<string, Map<string, PortMap>>();
+  /** By xDS resource name (`namespace/name`); stand-ins included. */
   const policies = new Map<string, L4Policy>();
+  const failedClosed = new Map<string, string>();
   const listeners = new Set<(c: StateChange) => void>();
 
   function indexWorkload(w: Workload): void {
@@ -219,6 +241,7 @@ export function createStateStore(): { readonly state: ProxyState; readonly updat
     workloadsOnNode: (node) => [...workloads.values()].filter((w) => w.node === node),
     policiesFor: (w) => selectL4Policies(policies.values(), w),
     policy: (key) => policies.get(key),
+    failedClosedPolicies: () => failedClosed,
     workloads: () => workloads.values(),
     services: () => services.values(),
     policies: () => policies.values(),
@@ -268,12 +291,22 @@ export function createStateStore(): { readonly state: ProxyState; readonly updat
       }
       return emit({ kind: 'addresses', workloads: changedWorkloads, services: changedServices });
     },
-    applyPolicies({ policies: ps, removed }) {
+    applyPolicies({ policies: ps, removed, failClosed = [] }) {
       const changed: string[] = [];
-      for (const key of removed) if (policies.delete(key)) changed.push(key);
+      for (const key of removed) {
+        failedClosed.delete(key);
+        if (policies.delete(key)) changed.push(key);
+      }
       for (const p of ps) {
-        policies.set(policyKey(p), p);
-        changed.push(policyKey(p));
+        const key = policyKey(p);
+        failedClosed.delete(key);
+        policies.set(key, p);
+        changed.push(key);
+      }
+      for (const f of failClosed) {
+        policies.set(f.key, f.policy);
+        failedClosed.set(f.key, f.reason);
+        changed.push(f.key);
       }
       return emit({ kind: 'policies', policies: changed });
     },

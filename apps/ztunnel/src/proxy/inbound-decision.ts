@@ -12,6 +12,7 @@ import {
   type Workload,
   type ProxyState,
 } from '@ambient-ts/workload-state';
+import type { InboundAuthorization } from './connection-manager.js';
 import { ILLEGAL_PORTS } from './outbound-route.js';
 
 export type InboundVerdict =
@@ -131,6 +132,22 @@ export function authorizeInbound(
     },
     { missingPolicies: selection.missing },
   );
+}
+
+/**
+ * The re-check of an open inbound connection after a push. A destination
+ * workload that is no longer in xDS has no policies to check against, so the
+ * connection is denied (fail closed), not kept.
+ */
+export function stillAuthorized(state: ProxyState, a: InboundAuthorization): boolean {
+  const w = state.workloadByUid(a.workloadUid);
+  if (!w) return false;
+  return authorizeInbound(state, w, {
+    peer: a.peer,
+    srcIp: a.srcIp,
+    dstIp: a.dstIp,
+    port: a.port,
+  }).allowed;
 }
 
 export function decideInbound(i: InboundInput): InboundVerdict {

@@ -292,16 +292,13 @@ export class DeltaAdsClient {
       return;
     }
 
-    const rejected = outcome?.rejected ?? [];
-    const rejectedNames = new Set(rejected.map((r) => r.name));
-    for (const resource of added) {
-      if (!rejectedNames.has(resource.name)) type.known.set(resource.name, resource.version);
-    }
+    // Applied, the rejected resources included in whatever form the consumer
+    // chose (a fail-closed stand-in), so every version counts as held: a
+    // reconnect then learns whether a rejected key changed or was removed.
+    for (const resource of added) type.known.set(resource.name, resource.version);
     for (const name of response.removedResources) type.known.delete(name);
+    const rejected = outcome?.rejected ?? [];
     if (rejected.length > 0) {
-      // The rest was applied. Rejected names are not held (xDS: not "retained"),
-      // so a reconnect's initial_resource_versions omits them and gets them again.
-      for (const name of rejectedNames) type.known.delete(name);
       this.reject(stream, type, typeUrl, nonce, rejected.map((r) => r.reason).join('; '));
       return;
     }

@@ -20,12 +20,17 @@ interface PendingResponse {
   readonly removed: readonly string[];
 }
 
+/** The version planned against for a name whose state on the client is unknown (never a real one). */
+const UNKNOWN_VERSION = '';
+
 interface TypeState {
   readonly typeUrl: string;
   subscription: Subscription;
   visible: ResourcePredicate;
   /** What the client confirmed it holds: name → version. */
   readonly acked: Map<string, string>;
+  /** Names of a NACKed response: the client may hold any version of them, or none. */
+  readonly unsure: Set<string>;
   /** At most one response per type is outstanding; further changes wait for its ACK/NACK. */
   pending: PendingResponse | undefined;
   /** Changed names that trigger the next push. */
@@ -214,6 +219,7 @@ export class AdsConnection {
       subscription,
       visible: this.filterFor(request.typeUrl, subscription),
       acked,
+      unsure: new Set(),
       pending: undefined,
       dirty: new Set(),
       carry: new Set(),
@@ -247,7 +253,10 @@ export class AdsConnection {
         this.options.source.get(state.typeUrl, name) ??
         this.options.source.getByAlias(state.typeUrl, name);
       const resourceName = resource?.name ?? name;
-      if (resource === undefined || !state.visible(resource)) state.acked.delete(resourceName);
+      if (resource === undefined || !state.visible(resource)) {
+        state.acked.delete(resourceName);
+        state.unsure.delete(resourceName);
+      }
     }
     state.fullResync = true;
   }
@@ -275,6 +284,8 @@ export class AdsConnection {
     if (request.errorDetail === undefined) {
       for (const [name, version] of pending.versions) state.acked.set(name, version);
       for (const name of pending.removed) state.acked.delete(name);
+      for (const name of [...pending.versions.keys(), ...pending.removed])
+        state.unsure.delete(name);
       state.state = 'acked';
       state.lastAckedNonce = nonce;
       state.acks += 1;
@@ -287,11 +298,17 @@ export class AdsConnection {
       });
       return;
     }
-    // NACK: the client kept its last good state, which is what `acked` holds.
-    // Re-offer the rejected names with the next push so the client converges
-    // once the source is fixed, without resending the bad config in a loop.
-    for (const name of pending.versions.keys()) state.carry.add(name);
-    for (const name of pending.removed) state.carry.add(name);
+    // NACK: `acked` still holds what the client last confirmed, but what it
+    // holds now for the names of that response is not known — its last good
+    // version, nothing (upstream ztunnel skips rejected resources), the valid
+    // part applied, or a fail-closed stand-in (ours). They are re-offered with
+    // the next push as unknown, so the client gets their current state whatever
+    // it is — a revert to the old version, or a removal — without resending the
+    // bad config in a loop.
+    for (const name of [...pending.versions.keys(), ...pending.removed]) {
+      state.unsure.add(name);
+      state.carry.add(name);
+    }
     state.state = 'nacked';
     state.lastNackedNonce = nonce;
     state.lastNackError = request.errorDetail.message;
@@ -330,7 +347,13 @@ export class AdsConnection {
     const plan = planDelta({
       source: this.options.source,
       typeUrl,
-      clientVersions: state.acked,
+      clientVersions:
+        state.unsure.size === 0
+          ? state.acked
+          : new Map([
+              ...state.acked,
+              ...[...state.unsure].map((n) => [n, UNKNOWN_VERSION] as const),
+            ]),
       visible: state.visible,
       examine: state.fullResync ? 'all' : new Set([...state.dirty, ...state.carry]),
       forced: state.forced,

@@ -33,8 +33,11 @@ export interface RejectedResource {
 
 /**
  * What `apply` may report: the resources it rejected while applying the rest
- * of the response (upstream ztunnel's behaviour). The client NACKs with their
- * reasons and does not record them as held, so a reconnect asks for them again.
+ * of the response (upstream ztunnel applies the valid part too). The consumer
+ * holds something of its own under each rejected name (a fail-closed
+ * stand-in), so the client records every version of the response as held and
+ * NACKs with the reasons; a reconnect's initial_resource_versions then lets
+ * the server tell it when a rejected key changes or is removed.
  */
 export interface ApplyOutcome {
   readonly rejected: readonly RejectedResource[];
@@ -64,8 +67,8 @@ export interface TypeSubscription<T = unknown> {
    * Applies one response atomically. Throwing (or rejecting) NACKs it with the
    * error message as error_detail; the consumer must then keep its previous
    * state, and the client keeps its previous resource versions. Returning an
-   * ApplyOutcome with rejected resources means "applied everything else":
-   * the client NACKs naming them and records the versions of the rest.
+   * ApplyOutcome with rejected resources means "applied, those in a stand-in
+   * form": the client records the response's versions and NACKs naming them.
    */
   apply(update: ResourceUpdate<T>): ApplyResult | Promise<ApplyResult>;
 }
