@@ -2,7 +2,8 @@
 // netns, where the in-pod rules send the pod's port-53 traffic. A and AAAA
 // names of mesh services are answered from the registry; everything else is
 // forwarded to the upstream resolver from a marked socket inside the pod (so
-// the rules let it out), and any failure becomes SERVFAIL.
+// the rules let it out), and any failure becomes SERVFAIL. Forwards in flight,
+// TCP connections and queries pipelined on one are bounded (dns-limits.ts).
 
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -13,6 +14,7 @@ import type { PodSockets } from '../proxy/sockets.js';
 import type { ProxyState } from '@ambient-ts/workload-state';
 import type { Logger } from '../telemetry/logging.js';
 import { answerQuery, DNS_TTL_SECONDS } from './dns-answer.js';
+import { resolveDnsProxyLimits, type DnsProxyLimits } from './dns-limits.js';
 
 export const DNS_PROXY_PORT = 15053;
 const UPSTREAM_TIMEOUT_MS = 5000;
@@ -27,6 +29,8 @@ export interface DnsProxyOptions {
   readonly reusePort: boolean;
   readonly log: Logger;
   readonly random?: () => number;
+  /** Unset fields keep DEFAULT_DNS_PROXY_LIMITS. */
+  readonly limits?: Partial<DnsProxyLimits>;
 }
 
 function hostPort(s: string): { host: string; port: number } {
@@ -37,11 +41,23 @@ function hostPort(s: string): { host: string; port: number } {
 export class PodDnsServer {
   #udp: UdpSocket | undefined;
   #tcp: Server | undefined;
+  readonly #limits: DnsProxyLimits;
+  /** Queries being forwarded upstream now, each holding a socket. */
+  #inflight = 0;
+  /** Queries answered SERVFAIL because maxInflightForwards were in flight. */
+  shed = 0;
 
   constructor(
     private readonly pod: PodContext,
     private readonly o: DnsProxyOptions,
-  ) {}
+  ) {
+    this.#limits = resolveDnsProxyLimits(o.limits);
+  }
+
+  /** Forwards in flight now (each holds one upstream socket). */
+  get inflightForwards(): number {
+    return this.#inflight;
+  }
 
   start(): void {
     const udpFd = this.o.sockets.bindUdp(this.pod.netns, {
@@ -63,17 +79,28 @@ export class PodDnsServer {
     const udp = createSocket('udp4');
     udp.bind({ fd: udpFd });
     udp.on('message', (msg, rinfo) => {
-      void this.#resolve(msg).then((reply) => {
-        udp.send(reply, rinfo.port, rinfo.address);
+      this.#reply(msg, (reply) => {
+        udp.send(reply, rinfo.port, rinfo.address, (err) => {
+          if (err) this.o.log.debug({ err: err.message }, 'DNS proxy: UDP reply not sent');
+        });
       });
     });
     udp.on('error', (err) => {
       this.o.log.warn({ err: err.message }, 'DNS proxy UDP error');
     });
     this.#udp = udp;
-    this.#tcp = createServer((s) => {
+    const tcp = createServer((s) => {
       this.#serveTcp(s);
-    }).listen({ fd: tcpFd });
+    });
+    // Beyond it Node closes a new connection right after accept.
+    tcp.maxConnections = this.#limits.maxTcpConnections;
+    tcp.on('drop', () => {
+      this.o.log.debug(
+        { cap: this.#limits.maxTcpConnections },
+        'DNS proxy: TCP connection refused, maxTcpConnections reached',
+      );
+    });
+    this.#tcp = tcp.listen({ fd: tcpFd });
   }
 
   close(): void {
@@ -81,23 +108,66 @@ export class PodDnsServer {
     this.#tcp?.close();
   }
 
+  /**
+   * Resolves one query, hands the reply to `send`, then calls `done`; never
+   * rejects. A bug while resolving is logged and answered SERVFAIL, a failed
+   * send is logged: no query path ends in an unhandled rejection.
+   */
+  #reply(msg: Buffer, send: (reply: Buffer) => void, done: () => void = () => undefined): void {
+    const why = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+    this.#resolve(msg)
+      .catch((err: unknown) => {
+        this.o.log.warn({ err: why(err) }, 'DNS proxy: resolving a query failed');
+        return msg.length >= 2 ? failure(msg.readUInt16BE(0), 'SERVFAIL') : Buffer.alloc(0);
+      })
+      .then(send)
+      .catch((err: unknown) => {
+        this.o.log.debug({ err: why(err) }, 'DNS proxy: reply not sent');
+      })
+      .finally(done)
+      .catch(() => undefined);
+  }
+
+  /**
+   * RFC 7766 framing: 2-byte length, then the message. At most
+   * maxPipelinedPerConnection queries of one connection are unanswered at
+   * once; beyond that the socket is paused (TCP flow control then holds the
+   * client back) and read again as answers go out.
+   */
   #serveTcp(s: Socket): void {
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
+    let unanswered = 0;
+    const cap = this.#limits.maxPipelinedPerConnection;
     s.on('error', () => undefined);
-    s.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 2) {
+    s.setTimeout(this.#limits.tcpIdleTimeoutMs, () => {
+      s.destroy();
+    });
+    const send = (reply: Buffer): void => {
+      const out = Buffer.alloc(2 + reply.length);
+      out.writeUInt16BE(reply.length, 0);
+      reply.copy(out, 2);
+      if (!s.destroyed) s.write(out);
+    };
+    const answered = (): void => {
+      unanswered -= 1;
+      if (s.destroyed) return;
+      parse();
+      if (unanswered < cap) s.resume();
+    };
+    const parse = (): void => {
+      while (unanswered < cap && buf.length >= 2) {
         const len = buf.readUInt16BE(0);
         if (buf.length < 2 + len) break;
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
-        void this.#resolve(msg).then((reply) => {
-          const out = Buffer.alloc(2 + reply.length);
-          out.writeUInt16BE(reply.length, 0);
-          reply.copy(out, 2);
-          if (!s.destroyed) s.write(out);
-        });
+        unanswered += 1;
+        this.#reply(msg, send, answered);
       }
+      if (unanswered >= cap) s.pause();
+    };
+    s.on('data', (d: Buffer) => {
+      buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
+      parse();
     });
   }
 
@@ -137,11 +207,24 @@ export class PodDnsServer {
         } as Packet);
       }
     }
+    if (this.#inflight >= this.#limits.maxInflightForwards) {
+      // Every forward holds a socket for up to UPSTREAM_TIMEOUT_MS: shed load
+      // instead of holding one per query a pod (or an attacker in it) sends.
+      this.shed += 1;
+      this.o.log.debug(
+        { query: q?.name, cap: this.#limits.maxInflightForwards },
+        'DNS proxy: maxInflightForwards reached; answering SERVFAIL',
+      );
+      return failure(query.id ?? 0, 'SERVFAIL', q);
+    }
+    this.#inflight += 1;
     try {
       return await this.#forward(msg);
     } catch (err) {
       this.o.log.debug({ err: (err as Error).message, query: q?.name }, 'DNS upstream failed');
       return failure(query.id ?? 0, 'SERVFAIL', q);
+    } finally {
+      this.#inflight -= 1;
     }
   }
 
