@@ -392,6 +392,33 @@ describe.skipIf(unsupported !== undefined)('istiod against a real API server (ro
       ).rejects.toEqual(unauthenticated('request impersonation authentication failure'));
       expect(await count()).toBe(before);
     });
+
+    it('serves xDS on :15012 to the ztunnel’s real pod-bound token, and refuses a workload token claiming that ztunnel (PERMISSION_DENIED)', async () => {
+      const root = istiod.ca.authority?.rootCertPem ?? '';
+      const secure = (token: string): RecordingAdsClient =>
+        client({
+          target: `127.0.0.1:${started.grpc.secure}`,
+          credentials: credentials.createSsl(Buffer.from(root)),
+          channelOptions: {
+            'grpc.ssl_target_name_override': 'istiod.istio-system.svc',
+            'grpc.default_authority': 'istiod.istio-system.svc',
+          },
+          nodeId: 'ztunnel~10.244.1.2~ztunnel-node1.istio-system~istio-system.svc.cluster.local',
+          token,
+        });
+      const first = (c: RecordingAdsClient) =>
+        c.events.find((e) => e.kind === 'ready' || e.kind === 'disconnected');
+      const zt = secure(ztunnelToken);
+      await zt.client.whenReady();
+      expect(zt.addresses.size).toBeGreaterThan(0);
+      const impostor = secure(await token(NS, 'productpage', ['istio-ca']));
+      await impostor.waitFor('a refusal', () => first(impostor) !== undefined);
+      expect(first(impostor)).toMatchObject({
+        kind: 'disconnected',
+        code: status.PERMISSION_DENIED,
+      });
+      expect(impostor.addresses.size).toBe(0);
+    });
   });
 
   it('deploys a waypoint for a Gateway, programs it, binds services to it, and garbage-collects it on delete', async () => {
