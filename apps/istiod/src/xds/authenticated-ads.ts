@@ -70,7 +70,9 @@ export function authenticatedAdsHandler(options: AuthenticatedAdsOptions): (call
         return;
       }
       const request = await first;
-      if (request === undefined) return;
+      // Gone while we authenticated: the server must not adopt a dead stream
+      // (its 'cancelled' has fired already and would never reach it).
+      if (request === undefined || call.cancelled || call.destroyed) return;
       const node = request.node;
       if (node === undefined) {
         call.emit('error', {
