@@ -1,12 +1,20 @@
 #!/usr/bin/env node
 // istio-cni node agent (the DaemonSet istio-cni-node's `install-cni` container).
 import { pino } from 'pino';
+import { installCrashHandlers } from '@ambient-ts/process-guard';
 import { startAgent } from './agent.js';
 import { loadConfig } from './config.js';
 import { errorMessage } from './errors.js';
 
 const config = loadConfig();
 const log = pino({ name: 'istio-cni', level: config.logLevel, base: { node: config.nodeName } });
+// A bug that escapes is a logged restart, never a silent hang.
+installCrashHandlers({
+  component: 'istio-cni',
+  log: (fields, msg) => {
+    log.fatal(fields, msg);
+  },
+});
 
 startAgent(config, log).then(
   (agent) => {

@@ -5,6 +5,7 @@
 // @peculiar/x509 (via the CA) needs the reflect polyfill before it loads.
 import 'reflect-metadata';
 import { KubeConfig } from '@kubernetes/client-node';
+import { installCrashHandlers } from '@ambient-ts/process-guard';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { Istiod } from './istiod.js';
@@ -22,6 +23,13 @@ async function main(): Promise<number> {
     throw error;
   }
   const root = pino({ level: config.logLevel, base: { cluster: config.clusterId } });
+  // A bug that escapes is a logged restart, never a silent hang.
+  installCrashHandlers({
+    component: 'istiod',
+    log: (fields, msg) => {
+      root.fatal(fields, msg);
+    },
+  });
   const kubeConfig = new KubeConfig();
   // In a pod: the service account; elsewhere: KUBECONFIG or ~/.kube/config.
   kubeConfig.loadFromDefault();

@@ -4,6 +4,7 @@
 // stops accepting, lets open tunnels drain, and exits.
 
 import pino from 'pino';
+import { installCrashHandlers } from '@ambient-ts/process-guard';
 import { ConfigError, loadConfig, type WaypointConfig } from './config.js';
 import { Waypoint } from './waypoint.js';
 
@@ -22,6 +23,13 @@ async function main(): Promise<void> {
     level: config.logLevel,
     messageKey: 'message',
     base: { scope: 'waypoint' },
+  });
+  // A bug that escapes is a logged restart, never a silent hang.
+  installCrashHandlers({
+    component: 'waypoint',
+    log: (fields, msg) => {
+      log.fatal(fields, msg);
+    },
   });
   const waypoint = new Waypoint(config, { log });
   const shutdown = (why: string): void => {

@@ -2,6 +2,7 @@
 // composition, and signals. SIGTERM drains (listeners close at once, open
 // connections get CONNECTION_TERMINATION_DEADLINE) and exits.
 
+import { installCrashHandlers } from '@ambient-ts/process-guard';
 import { ConfigError, loadConfig } from './config.js';
 import { LogManager } from './telemetry/logging.js';
 import { Ztunnel } from './ztunnel.js';
@@ -19,6 +20,16 @@ async function main(): Promise<void> {
   }
   const logs = new LogManager({ format: config.logFormat, directives: config.logLevel });
   const log = logs.scope('ztunnel');
+  // A bug that escapes is a logged restart, never a silent hang.
+  installCrashHandlers({
+    component: 'ztunnel',
+    log: (fields, msg) => {
+      log.error(fields, msg);
+    },
+    flush: () => {
+      logs.flush();
+    },
+  });
   const shutdown = (why: string): void => {
     log.info(
       { why, deadlineMs: config.terminationDeadlineMs },

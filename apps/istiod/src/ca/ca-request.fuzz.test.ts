@@ -84,7 +84,7 @@ const impersonation: fc.Arbitrary<JsonValue | undefined> = fc.oneof(
     '',
   ),
   fc.string({ maxLength: 30 }),
-  fc.jsonValue({ maxDepth: 2 }),
+  fc.jsonValue({ maxDepth: 2 }).map((v) => v as JsonValue),
 );
 const input = fc.record({
   token: fc.oneof(
