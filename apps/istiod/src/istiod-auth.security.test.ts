@@ -220,7 +220,7 @@ describe('12.2 xDS on :15012 authenticates every stream and binds it to its prox
       expect(c.listeners.size).toBe(0);
       recordAttack({
         finding: XDS,
-        attack: 'xDS: claim a waypoint’s node.id',
+        attack: `xDS: ${what} claims the waypoint’s node.id`,
         sent: `${what}, node ${WAYPOINT_NODE}, WaypointListener subscription`,
         happened: `${codeName(code)}; received ${received(c)}`,
       });
@@ -239,7 +239,7 @@ describe('12.2 xDS on :15012 authenticates every stream and binds it to its prox
     expect(c.addresses.size + c.authorizations.size).toBe(0);
     recordAttack({
       finding: XDS,
-      attack: 'xDS: non-ztunnel identity claims a ztunnel node',
+      attack: `xDS: default/sleep (not a ztunnel SA) claims ${what}`,
       sent: `pod-bound token of default/sleep, node ${node}`,
       happened: `${codeName(code)}; received ${received(c)}`,
     });
