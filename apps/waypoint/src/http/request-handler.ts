@@ -184,10 +184,16 @@ export function createRequestHandler(deps: HandlerDeps) {
       const scratch: Outcome = { status: 0, flags: '-', attempts: 1 };
       // Envoy marks shadow traffic by suffixing the authority with -shadow.
       const shadow = { ...plan, authority: plan.authority.replace(/(:\d+)?$/, '-shadow$1') };
-      void attempt(ctx, shadow, backend, body, scratch, ctl.signal, protocol).then((r) => {
-        clearTimeout(t);
-        if (r.kind === 'response') r.response.body.resume();
-      });
+      // A shadow's failure is its own: never the client's, never an unhandled rejection.
+      void attempt(ctx, shadow, backend, body, scratch, ctl.signal, protocol).then(
+        (r) => {
+          clearTimeout(t);
+          if (r.kind === 'response') r.response.body.resume();
+        },
+        () => {
+          clearTimeout(t);
+        },
+      );
     }
   }
 
