@@ -1,127 +1,191 @@
-// For kind: turn the local image table's entries for our own Node programs
-// (entrypoint "${node} ${repo}/…") into Docker builds, so kind runs the same
-// programs under the image names the manifests use. Images the table maps to
-// a node's own tools (curl) are left to kind to pull.
+// Our container images, built offline (issue 11): every image the install manifest
+// and the bookinfo manifests name — the mesh under upstream's names (pilot, ztunnel,
+// install-cni, proxyv2 for waypoints) and the sample apps — from
+// deploy/images/docker/Dockerfile, FROM a Debian base made with mmdebstrap, with the
+// workspace built on the host and copied in (dist/ + production node_modules), by
+// `podman build --network=none` inside a container sandbox. Each image is saved as a
+// docker-archive under ~/.cache/ambient-ts/images/<target>.tar and rebuilt only when
+// its inputs (Dockerfile, base recipe, staged files) change. `kind load image-archive`
+// then makes each one pullable under the reference the manifests use.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { ContainerSandbox } from '@ambient-ts/container-sandbox';
+import { formatDuration, parseManifests, type Progress } from '@ambient-ts/local-cluster';
+import { MESH_MANIFEST, MESH_PROJECTS, BOOKINFO_PROJECT } from '../ambient/mesh-names.js';
+import { defaultRecipe, ensureDebianBase, type DebianBase } from '../images/debian-base.js';
+import { imagesIn, targetFor, type ImageTarget } from '../images/image-catalog.js';
+import { planContext, stageContext, type ContextPlan } from '../images/image-context.js';
+import { readImagesEnv } from '../images/config.js';
+import {
+  buildAndSave,
+  importBase,
+  imageSize,
+  type ContainerRunner,
+} from '../images/podman-builds.js';
+import { REPO_ROOT } from '../repo.js';
+import { bookinfoManifestText } from '../scenarios/bookinfo.js';
+import { buildProjects } from '../workspace-build.js';
 
-export interface ImageTableEntry {
-  readonly repository: string;
-  readonly entrypoint: readonly string[];
-  readonly cmd: readonly string[];
-  readonly env?: Readonly<Record<string, string>>;
+export { imagesIn, repositoryOf } from '../images/image-catalog.js';
+// Until the kind driver moves to buildImageArchives (then delete image-builds-legacy.ts).
+export {
+  imageBuildsFor,
+  meshImageBuilds,
+  findEntry,
+  dockerfileFor,
+  type ImageBuild,
+  type ImageTableEntry,
+} from './image-builds-legacy.js';
+
+export const DOCKERFILE = path.join(REPO_ROOT, 'deploy', 'images', 'docker', 'Dockerfile');
+
+export interface ImageArchive {
+  /** The reference exactly as the manifests name it (what `kind load` registers). */
+  readonly ref: string;
+  /** docker-archive tarball. */
+  readonly archive: string;
 }
 
-export interface ImageBuild {
-  /** The image reference exactly as the manifests name it (kind load matches it verbatim). */
-  readonly tag: string;
-  /** Dockerfile text (written to a temp dir), or the path of one in the repo with a target. */
-  readonly dockerfile: string | { readonly path: string; readonly target: string };
+export interface BuildImagesOptions {
+  /** Skip `nx run-many -t build` (the caller built the workspace already). */
+  readonly skipWorkspaceBuild?: boolean;
+  /** Stage the build contexts only (for `docker build` elsewhere); no podman. */
+  readonly stageOnly?: boolean;
+  /** Where podman runs; default a fresh container sandbox with the "images" store. */
+  readonly openRunner?: () => Promise<ContainerRunner & { close(): Promise<void> }>;
 }
 
-/** Repositories of the mesh's own images; deploy/images/docker/Dockerfile has one target each. */
-const MESH_IMAGE = /^(?:docker\.io\/)?ambient-ts\/([a-z0-9-]+)$/;
+/** Every image reference the install and the bookinfo sample use, in manifest order. */
+export async function manifestImageRefs(): Promise<string[]> {
+  const mesh = parseManifests(await readFile(MESH_MANIFEST, 'utf8'), MESH_MANIFEST);
+  const bookinfo = (await bookinfoManifestText()).flatMap((t) => parseManifests(t));
+  return imagesIn([...mesh, ...bookinfo]);
+}
 
-/** Builds of the mesh images the install manifest names, from the deploy Dockerfile's targets. */
-export function meshImageBuilds(images: readonly string[], dockerfilePath: string): ImageBuild[] {
-  const out = new Map<string, ImageBuild>();
-  for (const image of images) {
-    const target = MESH_IMAGE.exec(repositoryOf(image))?.[1];
-    if (target && !out.has(image))
-      out.set(image, { tag: image, dockerfile: { path: dockerfilePath, target } });
+/** The input hash of one image: what it is built from and how. */
+export function imageInputHash(
+  dockerfileText: string,
+  target: string,
+  ref: string,
+  baseHash: string,
+  contextHash: string,
+): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ dockerfileText, target, ref, baseHash, contextHash }))
+    .digest('hex');
+}
+
+const stampOf = (archive: string): string => `${archive}.inputs`;
+
+/** Builds (or reuses) the docker-archive of every image the manifests name. */
+export async function buildImageArchives(
+  progress: Progress,
+  opts: BuildImagesOptions = {},
+): Promise<ImageArchive[]> {
+  const env = readImagesEnv();
+  const started = Date.now();
+  const refs = await manifestImageRefs();
+  const targets = new Map<string, ImageTarget>(refs.map((r) => [r, targetFor(r)]));
+  progress(`images: ${refs.length} to provide (${refs.join(', ')})`);
+
+  if (!opts.skipWorkspaceBuild) await buildProjects([...MESH_PROJECTS, BOOKINFO_PROJECT], progress);
+
+  const base = await ensureDebianBase(
+    env.cacheDir,
+    defaultRecipe(),
+    process.versions.node,
+    progress,
+  );
+  progress(
+    `images: base ${base.recipe.suite} (Node ${base.nodeVersion}) ${path.basename(base.tarball)}`,
+  );
+
+  const plans = new Map<string, ContextPlan>();
+  for (const t of targets.values()) {
+    if (plans.has(t.context)) continue;
+    plans.set(t.context, await planContext(REPO_ROOT, t.context, t.contents, env.workDir));
   }
-  return [...out.values()];
-}
+  const dockerfileText = await readFile(DOCKERFILE, 'utf8');
 
-/** Base image for our Node programs on kind (Node 22 LTS, ARCHITECTURE.md §3). */
-export const NODE_BASE_IMAGE = 'node:22-alpine';
-
-/** "registry.istio.io/release/x:1.2" → "registry.istio.io/release/x" (drops tag and digest). */
-export function repositoryOf(image: string): string {
-  const noDigest = image.split('@')[0] ?? image;
-  const slash = noDigest.lastIndexOf('/');
-  const colon = noDigest.lastIndexOf(':');
-  return colon > slash ? noDigest.slice(0, colon) : noDigest;
-}
-
-function normalise(repo: string, mirrors: Readonly<Record<string, string>>): string {
-  let r = repo.toLowerCase().replace(/^(docker\.io|index\.docker\.io)\//, '');
-  for (const [from, to] of Object.entries(mirrors)) {
-    const f = from.toLowerCase().replace(/^docker\.io\//, '');
-    if (r === f || r.startsWith(`${f}/`))
-      r = to.toLowerCase().replace(/^docker\.io\//, '') + r.slice(f.length);
+  const out: ImageArchive[] = [];
+  const todo: { ref: string; target: ImageTarget; archive: string; hash: string }[] = [];
+  for (const [ref, target] of targets) {
+    const plan = plans.get(target.context);
+    if (!plan) throw new Error(`no context plan for ${target.context}`);
+    const hash = imageInputHash(dockerfileText, target.target, ref, base.hash, plan.hash);
+    const archive = path.join(env.cacheDir, `${target.target}.tar`);
+    out.push({ ref, archive });
+    const stamp = await readFile(stampOf(archive), 'utf8').catch(() => '');
+    if (existsSync(archive) && stamp === hash) progress(`images: ${ref} up to date`);
+    else todo.push({ ref, target, archive, hash });
   }
-  return r;
-}
 
-export function findEntry(
-  entries: readonly ImageTableEntry[],
-  image: string,
-  mirrors: Readonly<Record<string, string>> = {},
-): ImageTableEntry | undefined {
-  const want = normalise(repositoryOf(image), mirrors);
-  return entries.find((e) => normalise(e.repository, mirrors) === want);
-}
-
-/** The Dockerfile for one table entry whose program is a Node script of this repo; undefined otherwise. */
-export function dockerfileFor(entry: ImageTableEntry): string | undefined {
-  const [first, script, ...rest] = entry.entrypoint;
-  if (first !== '${node}' || !script?.startsWith('${repo}/')) return undefined;
-  const scriptInImage = `/app/${script.slice('${repo}/'.length)}`;
-  // The whole project dir of the script (its dist/ and package.json) goes in.
-  const projectDir = scriptInImage.replace(/\/dist\/.*$/, '');
-  const copyFrom = projectDir.slice('/app/'.length);
-  const env = Object.entries(entry.env ?? {}).map(([k, v]) => `ENV ${k}=${JSON.stringify(v)}`);
-  return [
-    `FROM ${NODE_BASE_IMAGE}`,
-    'WORKDIR /app',
-    `COPY ${copyFrom}/package.json ${projectDir}/package.json`,
-    `COPY ${copyFrom}/dist ${projectDir}/dist`,
-    ...env,
-    `ENTRYPOINT ${JSON.stringify(['node', scriptInImage, ...rest])}`,
-    ...(entry.cmd.length > 0 ? [`CMD ${JSON.stringify(entry.cmd)}`] : []),
-    '',
-  ].join('\n');
-}
-
-/** Builds needed for the images a set of manifests uses (deduplicated, table order irrelevant). */
-export function imageBuildsFor(
-  images: readonly string[],
-  entries: readonly ImageTableEntry[],
-  mirrors: Readonly<Record<string, string>> = {},
-): ImageBuild[] {
-  const builds = new Map<string, ImageBuild>();
-  for (const image of images) {
-    const entry = findEntry(entries, image, mirrors);
-    const dockerfile = entry ? dockerfileFor(entry) : undefined;
-    if (dockerfile && !builds.has(image)) builds.set(image, { tag: image, dockerfile });
+  await mkdir(env.contextRoot, { recursive: true });
+  if (opts.stageOnly) {
+    for (const plan of plans.values()) await stageContext(env.contextRoot, plan);
+    progress(`images: contexts staged in ${env.contextRoot} (build with ${DOCKERFILE})`);
+    return out;
   }
-  return [...builds.values()];
-}
+  if (todo.length === 0) {
+    progress(
+      `images: all ${out.length} archives up to date in ${formatDuration(Date.now() - started)}`,
+    );
+    return out;
+  }
 
-interface ContainerRef {
-  readonly image?: string;
-  readonly env?: readonly { readonly name?: string; readonly value?: string }[];
-}
-
-/**
- * Every container image named by pod templates or pods in the objects, and by
- * `*_IMAGE` env values of their containers (istiod's WAYPOINT_IMAGE names the
- * image of the waypoint Deployments it will create).
- */
-export function imagesIn(objects: readonly unknown[]): string[] {
-  const out = new Set<string>();
-  for (const o of objects) {
-    const obj = o as {
-      spec?: {
-        containers?: ContainerRef[];
-        initContainers?: ContainerRef[];
-        template?: { spec?: { containers?: ContainerRef[]; initContainers?: ContainerRef[] } };
-      };
-    };
-    const spec = obj.spec?.template?.spec ?? obj.spec;
-    for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
-      if (c.image) out.add(c.image);
-      for (const e of c.env ?? []) if (e.name?.endsWith('_IMAGE') && e.value) out.add(e.value);
+  const runner = await (opts.openRunner ?? openSandbox(progress))();
+  try {
+    const baseRef = await importBase(runner, base, (l) => {
+      progress(`images: import: ${l}`);
+    });
+    for (const job of todo) {
+      const t0 = Date.now();
+      const plan = plans.get(job.target.context);
+      if (plan) await stageContext(env.contextRoot, plan);
+      progress(`images: building ${job.ref} (target ${job.target.target})…`);
+      await buildAndSave(
+        runner,
+        {
+          dockerfile: DOCKERFILE,
+          contextRoot: env.contextRoot,
+          target: job.target.target,
+          ref: job.ref,
+          baseRef,
+        },
+        job.archive,
+        (l) => {
+          progress(`images:   ${l}`);
+        },
+      );
+      await writeFile(stampOf(job.archive), job.hash);
+      const size = await imageSize(runner, job.ref);
+      progress(
+        `images: ${job.ref} → ${path.basename(job.archive)} (${(size / 1e6).toFixed(0)} MB) in ${formatDuration(Date.now() - t0)}`,
+      );
     }
+    // Superseded layers of earlier builds.
+    await runner.run(['podman', 'image', 'prune', '-f'], { reject: false });
+  } finally {
+    await runner.close();
   }
-  return [...out];
+  progress(
+    `images: ${todo.length} built, ${out.length - todo.length} reused, in ${formatDuration(Date.now() - started)}`,
+  );
+  return out;
 }
+
+function openSandbox(
+  progress: Progress,
+): () => Promise<ContainerRunner & { close(): Promise<void> }> {
+  return async () => {
+    const sandbox = await ContainerSandbox.start({ store: 'images', progress });
+    return {
+      run: (argv, o) => sandbox.run(argv, o),
+      close: () => sandbox.close(),
+    };
+  };
+}
+
+export type { DebianBase };
