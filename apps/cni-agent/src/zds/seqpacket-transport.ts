@@ -1,5 +1,5 @@
 // ZDS over a real unix SOCK_SEQPACKET socket (@ambient-ts/linux-sockets).
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { closeFd, listenSeqpacket, type SeqpacketSocket } from '@ambient-ts/linux-sockets';
 import type { Log } from '../log.js';
@@ -32,15 +32,28 @@ export function seqpacketConnection(socket: SeqpacketSocket): ZdsConnection {
   };
 }
 
-/** Listens on `socketPath` (creating its directory, replacing a stale socket file left by a previous agent). */
+/** Only root (the node agent and ztunnel) may reach the socket: it hands out pod netns fds. */
+export const ZDS_DIR_MODE = 0o700;
+export const ZDS_SOCKET_MODE = 0o600;
+
+/**
+ * Listens on `socketPath` (creating its directory, replacing a stale socket
+ * file left by a previous agent). The directory is made 0700 before the bind,
+ * so there is no moment when another user can reach the socket; the socket
+ * file itself is then 0600, as upstream's.
+ */
 export function seqpacketListener(socketPath: string, log: Log): ListenZds {
   return (onConnection) => {
-    mkdirSync(path.dirname(socketPath), { recursive: true });
+    const dir = path.dirname(socketPath);
+    mkdirSync(dir, { recursive: true, mode: ZDS_DIR_MODE });
+    // An existing directory (a hostPath from an earlier install) keeps its mode otherwise.
+    chmodSync(dir, ZDS_DIR_MODE);
     const server = listenSeqpacket(socketPath, {
       replaceExisting: true,
       maxMessageBytes: MAX_MESSAGE_BYTES,
       maxFdsPerMessage: MAX_FDS_PER_MESSAGE,
     });
+    chmodSync(socketPath, ZDS_SOCKET_MODE);
     server.on('connection', (socket) => {
       onConnection(seqpacketConnection(socket));
     });
