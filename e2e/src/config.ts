@@ -10,9 +10,9 @@ export interface E2eEnv {
   /** Where logs of a failed run are copied (kind export logs, local cluster logs). */
   readonly artifactsDir: string;
   /**
-   * AMBIENT_E2E=1: also build the mesh and run the ambient scenario (install from deploy/,
-   * bookinfo in ambient mode, identities, policy, restarts). Opt-in until every component
-   * has landed; without it the scenario prints why it did not run.
+   * Run the ambient scenario (install from deploy/, bookinfo in ambient mode, identities,
+   * policy, waypoint, restarts) after the bookinfo scenario: always, unless AMBIENT_E2E=0
+   * (a quicker bookinfo-only run while iterating; the run then says it skipped it).
    */
   readonly ambient: boolean;
 }
@@ -25,6 +25,6 @@ export function readE2eEnv(env: NodeJS.ProcessEnv = process.env): E2eEnv {
     kindBinary: env['KIND'] ?? 'kind',
     dockerBinary: env['DOCKER'] ?? 'docker',
     artifactsDir: env['E2E_ARTIFACTS'] ?? '/tmp/ambient-ts-e2e-artifacts',
-    ambient: /^(1|true|yes)$/i.test(env['AMBIENT_E2E'] ?? ''),
+    ambient: !/^(0|false|no)$/i.test(env['AMBIENT_E2E'] ?? ''),
   };
 }

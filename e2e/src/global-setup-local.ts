@@ -1,5 +1,5 @@
 // Owns the local cluster for the "local" project: builds bookinfo (the
-// cluster runs its dist/; with AMBIENT_E2E=1 the mesh's programs too), snapshots the host network, creates the cluster
+// cluster runs its dist/; unless AMBIENT_E2E=0, the mesh's programs too), snapshots the host network, creates the cluster
 // (building or reusing the Kubernetes binaries), and destroys it at the end.
 // On a host that cannot run it, it provides the reason instead.
 import type { TestProject } from 'vitest/node';

@@ -67,9 +67,8 @@ import { istioctl } from '../ambient/istioctl.js';
 import { ztunnelConnectionLines, ztunnelPods } from '../ambient/ztunnel-admin.js';
 
 export const AMBIENT_NAMESPACE = 'bookinfo-ambient';
-/** Why the scenario is skipped without the opt-in. */
-export const AMBIENT_NOT_OPTED_IN =
-  'set AMBIENT_E2E=1 to run it (opt-in until istiod, ztunnel, istio-cni and deploy/manifests all work end to end)';
+/** Why the scenario is skipped: only when asked to (it runs by default). */
+export const AMBIENT_NOT_OPTED_IN = 'AMBIENT_E2E=0 is set (unset it to run the ambient scenario)';
 const POLICY_REJECTION = 'policy rejection';
 
 export interface AmbientScenarioContext {
