@@ -3,9 +3,11 @@
 // what the cluster runs, builds or reuses the Kubernetes binaries, starts the cluster,
 // installs the mesh from deploy/, deploys upstream bookinfo, labels its namespace ambient,
 // calls productpage and prints the identity lines — the ambient scenario's own steps — then
-// leaves the cluster up with instructions.
+// leaves the cluster up with instructions. With --driver kind the same steps run on a kind
+// cluster (podman provider in a private sandbox, our node image, our images loaded); that
+// cluster lives in this process's sandbox, so it is deleted when the demo ends.
 //
-//   npm run demo [-- --name ambient-ts --nodes 2 --namespace default]
+//   npm run demo [-- --name ambient-ts --nodes 2 --namespace default] [--driver local|kind]
 //   npm run -s demo -- ztunnel <path> [--node node-1]   GET from ztunnel's admin/stats ports
 //   npm run -s demo -- call [--namespace default]       call productpage, print identity lines
 import { parseArgs } from 'node:util';
@@ -38,10 +40,13 @@ import { BOOKINFO_PROJECT, MESH_PROJECTS, ZTUNNEL } from './ambient/mesh-names.j
 import { ztunnelGet, ztunnelPods } from './ambient/ztunnel-admin.js';
 import { waitProtocolInEveryZtunnel } from './ambient/ztunnel-workload-wait.js';
 import { demoInstructions } from './demo-instructions.js';
+import type { ClusterDriver } from './drivers/cluster-driver.js';
+import { buildImageArchives } from './drivers/image-builds.js';
+import { KindDriver, kindUnavailableReason } from './drivers/kind-driver.js';
 import { LocalDriver } from './drivers/local-driver.js';
 import { buildProjects } from './workspace-build.js';
 
-const USAGE = `usage: npm run demo [-- --name <cluster>] [--nodes <n>] [--namespace <ns>]
+const USAGE = `usage: npm run demo [-- --name <cluster>] [--nodes <n>] [--namespace <ns>] [--driver local|kind]
        npm run -s demo -- ztunnel <path> [--node <node>]   e.g. /config_dump, /stats/prometheus
        npm run -s demo -- call [--namespace <ns>]`;
 
@@ -50,15 +55,22 @@ interface Options {
   readonly nodes: number;
   readonly namespace: string;
   readonly node: string | undefined;
+  readonly driver: 'local' | 'kind';
 }
 
-async function runDemo(o: Options, progress: Progress): Promise<number> {
-  const started = Date.now();
+/** The cluster the demo runs on, and what to say about it when the demo ends. */
+interface DemoCluster {
+  readonly driver: ClusterDriver;
+  /** After a failure: where to look (local: left up; kind: deleted with its sandbox). */
+  leftUp(): void;
+  instructions(): string;
+  /** kind: delete the cluster and end the sandbox (it cannot outlive this process). */
+  finish(): Promise<void>;
+}
+
+async function localCluster(o: Options, progress: Progress): Promise<DemoCluster | string> {
   const unsupported = await localClusterUnsupportedReason();
-  if (unsupported) {
-    process.stderr.write(`the local cluster cannot run here: ${unsupported}\n`);
-    return 1;
-  }
+  if (unsupported) return `the local cluster cannot run here: ${unsupported}`;
   await step(progress, 'building bookinfo and the mesh (istiod, ztunnel, istio-cni)', () =>
     buildProjects([BOOKINFO_PROJECT, ...MESH_PROJECTS], progress),
   );
@@ -69,10 +81,73 @@ async function runDemo(o: Options, progress: Progress): Promise<number> {
     LocalDriver.create({ name: o.name, nodes: o.nodes, progress }),
   );
   const cluster = driver.cluster;
+  return {
+    driver,
+    leftUp: () => {
+      process.stderr.write(
+        `\nThe cluster is left running for a look: export KUBECONFIG=${cluster.kubeconfigPath}; logs in ${cluster.logsDir}.\nTear it down: npm run cluster:down${o.name === DEFAULT_CLUSTER_NAME ? '' : ` -- --name ${o.name}`}\n`,
+      );
+    },
+    instructions: () =>
+      demoInstructions({
+        clusterName: o.name,
+        kubeconfig: cluster.kubeconfigPath,
+        logsDir: cluster.logsDir,
+        namespace: o.namespace,
+        nodes: cluster.nodes.map((n) => n.name),
+      }),
+    finish: () => Promise.resolve(),
+  };
+}
+
+async function kindCluster(o: Options, progress: Progress): Promise<DemoCluster | string> {
+  const unsupported = await kindUnavailableReason();
+  if (unsupported) return `kind cannot run here: ${unsupported}`;
+  const name = o.name === DEFAULT_CLUSTER_NAME ? 'ambient-ts-demo' : o.name;
+  // Images (workspace build + podman, own sandbox) and the cluster (node image + kind create) in parallel.
+  const [archives, driver] = await step(
+    progress,
+    `images, and kind cluster "${name}" (1 control plane + ${o.nodes - 1} worker)`,
+    () =>
+      Promise.all([
+        buildImageArchives(progress),
+        KindDriver.create({ name, workers: Math.max(1, o.nodes - 1), progress }),
+      ]),
+  );
+  await step(progress, `kind load image-archive (${archives.length} images)`, () =>
+    driver.loadImageArchives(archives, progress),
+  );
+  const logs = `/tmp/ambient-ts-demo-kind-logs-${Date.now()}`;
+  return {
+    driver,
+    leftUp: () => {
+      process.stderr.write(
+        `\nkind logs are exported to ${logs}; the cluster is deleted with its sandbox.\n`,
+      );
+    },
+    instructions: () =>
+      `The kind cluster "${name}" ran inside this process's container sandbox and is deleted now.\n` +
+      'Run the same steps as a test: npm run e2e:kind',
+    finish: async () => {
+      await driver.exportLogs(logs).catch(() => undefined);
+      await step(progress, 'deleting the kind cluster and ending its sandbox', () =>
+        driver.destroy(),
+      );
+    },
+  };
+}
+
+async function runDemo(o: Options, progress: Progress): Promise<number> {
+  const started = Date.now();
+  const made =
+    o.driver === 'kind' ? await kindCluster(o, progress) : await localCluster(o, progress);
+  if (typeof made === 'string') {
+    process.stderr.write(`${made}\n`);
+    return 1;
+  }
+  const { driver } = made;
   const leftUp = (): void => {
-    process.stderr.write(
-      `\nThe cluster is left running for a look: export KUBECONFIG=${cluster.kubeconfigPath}; logs in ${cluster.logsDir}.\nTear it down: npm run cluster:down${o.name === DEFAULT_CLUSTER_NAME ? '' : ` -- --name ${o.name}`}\n`,
-    );
+    made.leftUp();
   };
   try {
     await step(progress, 'installing the mesh from deploy/manifests/ambient.yaml', () =>
@@ -123,15 +198,7 @@ async function runDemo(o: Options, progress: Progress): Promise<number> {
     process.stdout.write(
       `\n=== mTLS identities in ztunnel's "connection complete" lines ===\n${formatEdgeReports(reports)}\n\n`,
     );
-    process.stdout.write(
-      demoInstructions({
-        clusterName: o.name,
-        kubeconfig: cluster.kubeconfigPath,
-        logsDir: cluster.logsDir,
-        namespace: o.namespace,
-        nodes: cluster.nodes.map((n) => n.name),
-      }) + '\n',
-    );
+    process.stdout.write(made.instructions() + '\n');
     const ok = calls.failures.length === 0 && problems.length === 0;
     progress(
       `${ok ? 'done' : 'done, with problems (above)'} in ${formatDuration(Date.now() - started)}`,
@@ -141,6 +208,8 @@ async function runDemo(o: Options, progress: Progress): Promise<number> {
     process.stderr.write(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}\n`);
     leftUp();
     return 1;
+  } finally {
+    await made.finish();
   }
 }
 
@@ -191,6 +260,7 @@ async function main(argv: string[]): Promise<number> {
       nodes: { type: 'string', default: String(DEFAULT_NODE_COUNT) },
       namespace: { type: 'string', default: 'default' },
       node: { type: 'string' },
+      driver: { type: 'string', default: 'local' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -203,7 +273,17 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`--nodes must be a positive integer, got ${values.nodes}\n`);
     return 2;
   }
-  const o: Options = { name: values.name, nodes, namespace: values.namespace, node: values.node };
+  if (values.driver !== 'local' && values.driver !== 'kind') {
+    process.stderr.write(`--driver must be local or kind, got ${values.driver}\n`);
+    return 2;
+  }
+  const o: Options = {
+    name: values.name,
+    nodes,
+    namespace: values.namespace,
+    node: values.node,
+    driver: values.driver,
+  };
   const progress = consoleProgress('demo');
   switch (positionals[0]) {
     case undefined:

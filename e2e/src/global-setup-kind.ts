@@ -1,57 +1,59 @@
-// Owns the kind cluster for the "kind" project where Docker and kind exist:
-// creates it, builds our images under the upstream names the manifests use
-// and loads them, and deletes the cluster at the end. Elsewhere it provides
-// the reason the suite did not run.
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
+// Owns the kind cluster for the "kind" project: snapshots the host network,
+// then — in parallel — builds our images into docker-archives (K1's
+// buildImageArchives, in its own container sandbox) and creates the kind
+// cluster in the "kind" sandbox (kind built with go install, the node image
+// assembled from our Kubernetes build), loads the archives, and hands the test
+// files an attachment. The test file destroys the cluster itself to check that
+// the host is as it was; the teardown here is the backstop.
 import type { TestProject } from 'vitest/node';
-import { execa } from 'execa';
-import { consoleProgress, parseManifests } from '@ambient-ts/local-cluster';
+import { consoleProgress, formatDuration, snapshotHostNetwork } from '@ambient-ts/local-cluster';
 import { readE2eEnv } from './config.js';
-import { MESH_MANIFEST } from './ambient/mesh-names.js';
-import { imageBuildsFor, imagesIn, meshImageBuilds } from './drivers/image-builds.js';
-import { KindDriver, kindUnavailableReason, readImageTable } from './drivers/kind-driver.js';
+import { buildImageArchives } from './drivers/image-builds.js';
+import { KindDriver, kindUnavailableReason } from './drivers/kind-driver.js';
 import './provided.js';
-import { IMAGE_TABLE, REPO_ROOT } from './repo.js';
-import { bookinfoManifestText } from './scenarios/bookinfo.js';
-
-const MESH_DOCKERFILE = path.join(REPO_ROOT, 'deploy', 'images', 'docker', 'Dockerfile');
 
 export default async function setup(
   project: TestProject,
 ): Promise<(() => Promise<void>) | undefined> {
   const env = readE2eEnv();
-  const tools = { kind: env.kindBinary, docker: env.dockerBinary };
-  const notRun = await kindUnavailableReason(tools);
+  const notRun = await kindUnavailableReason();
   if (notRun) {
     project.provide('kindCluster', { notRun });
     return undefined;
   }
   const progress = consoleProgress('e2e kind');
-  await execa('npm', ['run', '-s', 'build', '-w', '@ambient-ts/bookinfo'], {
-    cwd: REPO_ROOT,
-    stdio: 'inherit',
-  });
+  const hostBefore = await snapshotHostNetwork();
   const started = Date.now();
-  const driver = await KindDriver.create(env.kindClusterName, tools, progress);
-  const created = Date.now() - started;
-  const objects = (await bookinfoManifestText()).flatMap((t) => parseManifests(t));
-  const table = await readImageTable(IMAGE_TABLE);
+  const timings: Record<string, number> = {};
+  const [archives, driver] = await Promise.all([
+    buildImageArchives(consoleProgress('e2e kind images')).then((a) => {
+      timings['images (build or cache)'] = Date.now() - started;
+      return a;
+    }),
+    KindDriver.create({
+      name: env.kindClusterName,
+      workers: 1,
+      progress,
+      artifactsDir: env.artifactsDir,
+    }),
+  ]).catch((err: unknown) => {
+    progress(`kind setup failed after ${formatDuration(Date.now() - started)}`);
+    throw err;
+  });
   const loadStarted = Date.now();
-  await driver.loadImages(
-    imageBuildsFor(imagesIn(objects), table.images, table.mirrors ?? {}),
-    REPO_ROOT,
-    progress,
-  );
-  if (env.ambient) {
-    // The mesh's images come from the deploy Dockerfile (a workspace build inside it).
-    const mesh = parseManifests(await readFile(MESH_MANIFEST, 'utf8'), MESH_MANIFEST);
-    await driver.loadImages(meshImageBuilds(imagesIn(mesh), MESH_DOCKERFILE), REPO_ROOT, progress);
+  try {
+    await driver.loadImageArchives(archives, progress);
+  } catch (err) {
+    await driver.exportLogs(`${env.artifactsDir}/kind-load-${Date.now()}`);
+    await driver.destroy();
+    throw err;
   }
+  timings[`kind load image-archive (${archives.length} images × 2 nodes)`] =
+    Date.now() - loadStarted;
   project.provide('kindCluster', {
-    clusterName: env.kindClusterName,
-    kubeconfig: driver.kubeconfigPath,
-    timings: { 'kind create cluster': created, 'build and load images': Date.now() - loadStarted },
+    attachment: driver.attachment,
+    hostBefore,
+    timings: { ...driver.timings, ...timings },
   });
   return async () => {
     await driver.destroy();

@@ -1,5 +1,6 @@
 // What the globalSetups hand to the test files (vitest provide/inject).
 import type { HostNetworkSnapshot } from '@ambient-ts/local-cluster';
+import type { KindAttachment } from './drivers/kind-driver.js';
 import type { Timings } from './timings.js';
 
 export interface LocalProvided {
@@ -13,8 +14,10 @@ export interface LocalProvided {
 
 export interface KindProvided {
   readonly notRun?: string;
-  readonly clusterName?: string;
-  readonly kubeconfig?: string;
+  /** The cluster the globalSetup created (kubeconfig, sandbox handle, kind binary). */
+  readonly attachment?: KindAttachment;
+  /** The host's network before the sandbox existed. */
+  readonly hostBefore?: HostNetworkSnapshot;
   readonly timings?: Timings;
 }
 

@@ -1,14 +1,16 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { apiserverPortOf, nodeNetworkScript, ptpConflist, withServerPort } from './kind-config.js';
 import {
   exitCodeOf,
   KIND_POD_NETNS_SCRIPT,
   kindConfig,
   kindUnavailableReason,
+  nodeAddresses,
 } from './kind-driver.js';
 
 describe('kind driver', () => {
@@ -16,6 +18,74 @@ describe('kind driver', () => {
     const c = parse(kindConfig(2)) as { kind: string; nodes: { role: string }[] };
     expect(c.kind).toBe('Cluster');
     expect(c.nodes.map((n) => n.role)).toEqual(['control-plane', 'worker', 'worker']);
+  });
+
+  it('uses our node image, no default CNI, and lets kubelet run on cgroup v1', () => {
+    const c = parse(kindConfig({ workers: 1, image: 'localhost/n:1' })) as {
+      networking: { disableDefaultCNI: boolean };
+      kubeadmConfigPatches: string[];
+      nodes: { role: string; image: string }[];
+    };
+    expect(c.networking.disableDefaultCNI).toBe(true);
+    expect(c.nodes.map((n) => n.image)).toEqual(['localhost/n:1', 'localhost/n:1']);
+    const patch = parse(c.kubeadmConfigPatches[0] ?? '') as { kind: string; failCgroupV1: boolean };
+    expect(patch).toEqual({ kind: 'KubeletConfiguration', failCgroupV1: false });
+  });
+
+  it("writes each node's ptp conflist from its pod CIDR and routes the others' via them", async () => {
+    const nodes = nodeAddresses({
+      items: [
+        {
+          metadata: { name: 'k-control-plane' },
+          spec: { podCIDR: '10.244.0.0/24' },
+          status: { addresses: [{ type: 'InternalIP', address: '10.89.0.2' }] },
+        },
+        {
+          metadata: { name: 'k-worker' },
+          spec: { podCIDR: '10.244.1.0/24' },
+          status: {
+            addresses: [
+              { type: 'Hostname', address: 'x' },
+              { type: 'InternalIP', address: '10.89.0.3' },
+            ],
+          },
+        },
+      ],
+    });
+    expect(nodes[1]).toEqual({
+      name: 'k-worker',
+      podCidr: '10.244.1.0/24',
+      internalIp: '10.89.0.3',
+    });
+    const script = nodeNetworkScript(nodes[0]!, nodes);
+    expect(script).toContain('ip route replace 10.244.1.0/24 via 10.89.0.3');
+    expect(script).not.toContain('10.244.0.0/24 via');
+    const conf = JSON.parse(ptpConflist('10.244.0.0/24')) as {
+      plugins: { type: string; ipam?: { ranges: { subnet: string }[][] } }[];
+    };
+    expect(conf.plugins.map((p) => p.type)).toEqual(['ptp', 'portmap']);
+    expect(conf.plugins[0]?.ipam?.ranges[0]?.[0]?.subnet).toBe('10.244.0.0/24');
+    // The heredoc really produces that JSON.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'kind-cni-'));
+    try {
+      const local = script
+        .replaceAll('/etc/cni/net.d', dir)
+        .split('\n')
+        .filter((l) => !l.startsWith('ip route'))
+        .join('\n');
+      await execa('sh', ['-c', local]);
+      const written = await readFile(path.join(dir, '10-ambient-ts-ptp.conflist'), 'utf8');
+      expect(JSON.parse(written)).toEqual(conf);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("points the kubeconfig at the sandbox forward's host port", () => {
+    const kc = 'clusters:\n- cluster:\n    server: https://127.0.0.1:41234\n  name: kind-x\n';
+    expect(apiserverPortOf(kc)).toBe(41234);
+    expect(withServerPort(kc, 5555)).toContain('server: https://127.0.0.1:5555');
+    expect(() => apiserverPortOf('server: https://10.0.0.1:6443')).toThrow(/127.0.0.1/);
   });
 
   it('reads the exit code from a pods/exec status', () => {
@@ -31,11 +101,10 @@ describe('kind driver', () => {
   });
 
   it('says why it cannot run when the tools are missing', async () => {
-    const reason = await kindUnavailableReason({
-      kind: '/nonexistent/kind',
-      docker: '/nonexistent/docker',
-    });
-    expect(reason).toMatch(/^kind is not installed/);
+    const reason = await kindUnavailableReason((cmd) => cmd !== 'podman' && cmd !== 'mmdebstrap');
+    if (process.platform === 'linux' && process.getuid?.() === 0)
+      expect(reason).toMatch(/^missing podman, mmdebstrap \(apt-get install -y podman/);
+    else expect(reason).toBeDefined();
   });
 
   it("enters the pod sandbox's netns that crictl reports on the node", async () => {

@@ -18,6 +18,11 @@ export interface GoTool {
   /** `go install <package>@<version>`, or our own main.go (source). */
   readonly package?: string;
   readonly source?: string;
+  /**
+   * Build `package` from a throwaway module that requires it (`go get` + `go build`): for
+   * modules whose go.mod has replace directives, which `go install pkg@version` refuses.
+   */
+  readonly viaModule?: boolean;
 }
 
 export const KIND_TOOL: GoTool = {
@@ -34,6 +39,7 @@ export const ETCD_TOOL: GoTool = {
   name: 'etcd',
   version: ETCD_VERSION,
   package: 'go.etcd.io/etcd/server/v3',
+  viaModule: true,
 };
 
 /**
@@ -85,7 +91,28 @@ export async function ensureGoTool(
   const log = path.join(env.cacheRoot, 'build-logs', `${tool.name}-${tool.version}.log`);
   await mkdir(path.dirname(log), { recursive: true });
   try {
-    if (tool.package) {
+    if (tool.package && tool.viaModule) {
+      progress(`go build ${tool.package}@${tool.version} in a throwaway module (first run only)`);
+      await writeFile(
+        path.join(work, 'go.mod'),
+        `module ambient-ts.local/${tool.name}-build\n\ngo 1.26\n`,
+      );
+      await runGo(env, work, ['get', `${tool.package}@${tool.version}`], log, {});
+      await runGo(
+        env,
+        work,
+        [
+          'build',
+          '-trimpath',
+          '-ldflags=-s -w',
+          '-o',
+          path.join(work, 'bin', tool.name),
+          tool.package,
+        ],
+        log,
+        {},
+      );
+    } else if (tool.package) {
       progress(`go install ${tool.package}@${tool.version} (first run only)`);
       await runGo(env, work, ['install', `${tool.package}@${tool.version}`], log, {
         GOBIN: path.join(work, 'bin'),
@@ -105,7 +132,11 @@ export async function ensureGoTool(
         {},
       );
     }
-    const built = path.join(work, 'bin', tool.package ? installedName(tool.package) : tool.name);
+    const built = path.join(
+      work,
+      'bin',
+      tool.package && !tool.viaModule ? installedName(tool.package) : tool.name,
+    );
     const tmp = `${target}.tmp-${process.pid}`;
     await copyFile(built, tmp);
     await chmod(tmp, 0o755);

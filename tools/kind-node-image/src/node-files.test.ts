@@ -59,3 +59,11 @@ describe('go tools and root file systems', () => {
     expect(args).toContain('--include=a,b');
   });
 });
+
+describe('kind node entrypoint on cgroup v1', () => {
+  it('creates kubelet.slice in every v1 hierarchy, cpuset initialised from its parent', () => {
+    const script = entrypointScript();
+    expect(script).toContain('mkdir -p "$h/kubelet.slice"');
+    expect(script).toContain('cat "$h/cpuset.mems" > "$h/kubelet.slice/cpuset.mems"');
+  });
+});
