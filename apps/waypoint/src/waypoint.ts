@@ -33,7 +33,6 @@ import {
 import {
   type DeltaAdsClient,
   typeSubscription,
-  waypoint as wp,
   workload,
   type XdsClientEvent,
 } from '@ambient-ts/xds-types';
@@ -143,11 +142,8 @@ export class Waypoint {
         typeSubscription(workload.AddressSchema, {
           apply: (u) => void applyAddressUpdate(updater, u),
         }),
-        typeSubscription(wp.WaypointListenerSchema, {
-          apply: (u) => {
-            this.listeners.apply(u);
-          },
-        }),
+        // Valid listeners are applied, each rejected one denies all; the NACK names them.
+        this.listeners.subscription(),
       ],
       logger: this.#log.child({ scope: 'xds' }),
       onEvent: (e) => {
@@ -158,12 +154,15 @@ export class Waypoint {
     this.xds = istiod.xds;
 
     this.#tcp = new TcpConnections(this.#random);
-    this.listeners.onChange(() => {
-      const closed = this.#tcp.recheck(this.listeners);
+    const recheck = (): void => {
+      const closed = this.#tcp.recheck(this.listeners, state);
       if (closed > 0) {
-        this.#log.info({ closed }, 'closed TCP connections the new listeners no longer allow');
+        this.#log.info({ closed }, 'closed TCP connections the new config no longer allows');
       }
-    });
+    };
+    this.listeners.onChange(recheck);
+    // A service or backend workload leaving xDS ends its connections too.
+    state.onChange(recheck);
     this.#connector = new UpstreamConnector(() => this.#ownCertificate(), config.hbone);
     const handler = createRequestHandler({
       state,
@@ -346,7 +345,7 @@ export class Waypoint {
       serviceHostname: chosen.serviceHostname,
       signal,
     });
-    this.#tcp.track(ctx, upstream);
+    this.#tcp.track(ctx, chosen.candidate.workload.uid, upstream);
     return upstream;
   }
 

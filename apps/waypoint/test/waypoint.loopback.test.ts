@@ -291,7 +291,7 @@ describe('waypoint on loopback: HBONE in, L7 policy and routing, HBONE out', () 
     expect(lines('bookinfo-productpage', '418')[0]).toContain('response_flags="FI"');
   });
 
-  it('NACKs a listener it cannot execute exactly and keeps enforcing the previous one', async () => {
+  it('NACKs a listener it cannot execute exactly and denies all on it until a good version arrives', async () => {
     istiod.setListener({
       serviceNamespace: NS,
       serviceHostname: REVIEWS_HOST,
@@ -309,8 +309,28 @@ describe('waypoint on loopback: HBONE in, L7 policy and routing, HBONE out', () 
     expect(await metrics()).toMatch(
       /waypoint_xds_rejections_total\{type_url="type.googleapis.com\/ambient_ts.waypoint.v1.WaypointListener"\} [1-9]/,
     );
-    const denied = await call(curl, '/reviews/0');
-    expect(denied.status).toBe(403);
+    // Not the previous version: deny-all, for callers it allowed too.
+    expect((await call(curl, '/reviews/0')).status).toBe(403);
+    expect((await call(productpage, '/reviews/0')).status).toBe(403);
+    istiod.setListener(
+      httpListener(
+        REVIEWS,
+        [{ name: 'HTTPRoute/default/reviews/rule/3', action: forwardTo(backend(REVIEWS)) }],
+        [
+          allowPolicy(NS, 'reviews-viewer', {
+            principals: [`${TD}/ns/${NS}/sa/bookinfo-productpage`],
+            methods: ['GET'],
+          }),
+        ],
+      ),
+    );
+    const until = Date.now() + 5000;
+    let status = 403;
+    while (status !== 200 && Date.now() < until) {
+      status = (await call(productpage, '/reviews/0')).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(status).toBe(200);
   });
 
   it('applies a policy change to requests on a tunnel that was already open (no stale decisions)', async () => {

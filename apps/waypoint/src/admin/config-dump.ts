@@ -22,6 +22,7 @@ export function waypointConfigDump(input: ConfigDumpInput): Record<string, unkno
       .map((l) => ({
         name: l.name,
         protocol: l.protocol,
+        ...(l.rejected !== undefined && { rejected: l.rejected, enforced: 'deny all' }),
         config: toJson(waypoint.WaypointListenerSchema, l.source),
       })),
     xds: input.xds,

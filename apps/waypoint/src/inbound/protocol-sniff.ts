@@ -3,7 +3,7 @@
 // connection preface (RFC 9113 §3.4, "prior knowledge"), as Envoy's codec
 // auto-detection does. Everything else is handed to the HTTP/1.1 parser.
 
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
@@ -15,7 +15,7 @@ export function sniffProtocol(firstBytes: Buffer): 'h2' | 'http1' | undefined {
 }
 
 /** Reads until the protocol is known, puts the bytes back, and reports it. */
-export function detectProtocol(socket: Socket, decided: (p: 'h2' | 'http1') => void): void {
+export function detectProtocol(socket: Duplex, decided: (p: 'h2' | 'http1') => void): void {
   let seen = Buffer.alloc(0);
   const onData = (chunk: Buffer): void => {
     seen = Buffer.concat([seen, chunk]);

@@ -21,6 +21,8 @@ export interface CompiledListener {
   readonly protocol: 'HTTP' | 'TCP';
   /** As received, for config dumps. */
   readonly source: waypoint.WaypointListener;
+  /** Set on a fail-closed stand-in (failClosedListener): why the resource was rejected. */
+  readonly rejected?: string;
 }
 
 const internals = new WeakMap<CompiledListener, ListenerInternals>();
@@ -121,4 +123,60 @@ export function compileListener(name: string, l: waypoint.WaypointListener): Com
     ...(tcpRoute && { tcpRoute }),
   });
   return compiled;
+}
+
+/** The name of the deny-all policy a fail-closed stand-in carries (seen in logs as the denier). */
+export const REJECTED_LISTENER_POLICY = 'waypoint-listener-rejected';
+
+/**
+ * What the waypoint runs under the name of a WaypointListener it rejected,
+ * until a good version arrives or istiod removes it: one DENY matching
+ * everything, no routes. An HTTP listener answers every request
+ * `403 RBAC: access denied`; a TCP listener — or one whose protocol cannot be
+ * read — refuses every CONNECT (401) and loses its open connections at the
+ * re-check.
+ *
+ * Why not keep the previous version, as Envoy does for a rejected listener:
+ * the rejected update may be the one that narrowed access (a new DENY, a
+ * removed ALLOW), and whether the old version is wider cannot be decided from
+ * a resource we could not read. Denying all is the only choice that never
+ * widens access; the NACK and this stand-in's `rejected` reason say why.
+ */
+export function failClosedListener(
+  name: string,
+  message: waypoint.WaypointListener | undefined,
+  reason: string,
+): CompiledListener {
+  const parsed = /^([^/]+)\/(.+):(\d+)$/.exec(name);
+  const serviceNamespace = parsed?.[1] ?? '';
+  const serviceHostname = parsed?.[2] ?? '';
+  const port = Number(parsed?.[3] ?? 0);
+  const protocol = message?.protocol === waypoint.Protocol.HTTP ? 'HTTP' : 'TCP';
+  const listener: CompiledListener = {
+    name,
+    serviceNamespace,
+    serviceHostname,
+    port,
+    protocol,
+    source: message ?? create(waypoint.WaypointListenerSchema, {}),
+    rejected: reason,
+  };
+  internals.set(listener, {
+    policies: [
+      {
+        name: REJECTED_LISTENER_POLICY,
+        namespace: serviceNamespace,
+        action: 'DENY',
+        dryRun: false,
+        rules: [{ from: [], to: [], when: [] }],
+      },
+    ],
+    routes: [],
+    ownBackend: create(waypoint.BackendSchema, {
+      namespace: serviceNamespace,
+      hostname: serviceHostname,
+      port,
+    }),
+  });
+  return listener;
 }

@@ -4,7 +4,9 @@
 export { ListenerRejectedError } from './errors.js';
 export {
   compileListener,
+  failClosedListener,
   IMPLEMENTED_FEATURES,
+  REJECTED_LISTENER_POLICY,
   type CompiledListener,
 } from './compile-listener.js';
 export { DENY_BODY, FAULT_ABORT_BODY, planRequest } from './plan-request.js';
