@@ -13,19 +13,8 @@ import {
   xdsNode,
   type CertificateSource,
 } from '@ambient-ts/istiod-client';
-import {
-  type DeltaAdsClient,
-  typeSubscription,
-  workload,
-  type XdsClientEvent,
-} from '@ambient-ts/xds-types';
-import {
-  workloadIdentityUri,
-  createStateStore,
-  type ProxyState,
-  applyAddressUpdate,
-  authorizationSubscription,
-} from '@ambient-ts/workload-state';
+import { type DeltaAdsClient, type XdsClientEvent } from '@ambient-ts/xds-types';
+import { workloadIdentityUri, createStateStore, type ProxyState } from '@ambient-ts/workload-state';
 import {
   adminEndpoint,
   metricsEndpoint,
@@ -45,6 +34,7 @@ import { stillAuthorized } from './proxy/inbound-decision.js';
 import { linuxPodSockets, type PodSockets } from './proxy/sockets.js';
 import type { LogManager } from './telemetry/logging.js';
 import { ZtunnelMetrics } from './telemetry/metrics.js';
+import { wdsSubscriptions } from './xds-subscriptions.js';
 
 export const ZTUNNEL_VERSION = '0.1.0';
 const STATE_TASK = 'state manager';
@@ -126,13 +116,7 @@ export class Ztunnel {
       token,
       clusterId: config.clusterId,
       node,
-      subscriptions: [
-        typeSubscription(workload.AddressSchema, {
-          apply: (u) => void applyAddressUpdate(updater, u),
-        }),
-        // Valid policies are applied, each rejected one fails closed; the NACK names them.
-        authorizationSubscription(updater),
-      ],
+      subscriptions: wdsSubscriptions(updater),
       logger: deps.logs.scope('xds'),
       onEvent: (e) => {
         this.#onXdsEvent(e);
