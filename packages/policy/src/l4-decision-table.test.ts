@@ -192,12 +192,6 @@ const ROWS: readonly Row[] = [
     allowed: false,
   },
   {
-    name: 'serviceAccounts compare literally (a.b is not aXb)',
-    policies: ap('{rules: [{from: [{source: {serviceAccounts: [frontend/w.b]}}]}]}'),
-    conn: { sourceIdentity: { ...WEB, serviceAccount: 'wXb' } },
-    allowed: false,
-  },
-  {
     name: 'notServiceAccounts excluding the caller',
     policies: ap('{rules: [{from: [{source: {notServiceAccounts: [frontend/web]}}]}]}'),
     allowed: false,

@@ -4,9 +4,13 @@
 // plausible reading of the author's intent would deny — including the reading
 // upstream produces by silently dropping the bad value, which the table shows
 // can be wider.
+//
+// reliability.md §6 row 9 (authz fail-closed): each case records what was
+// enforced instead of the malformed policy and how the probes fared.
 
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { security } from '@ambient-ts/xds-types';
+import { recordAttack } from '@ambient-ts/security-table';
 import { describe, expect, it } from 'vitest';
 import { authorizationPolicy, yamlObjects, ztunnelPolicies } from '../test/fixtures.js';
 import type { PeerIdentity } from './decision.js';
@@ -82,6 +86,20 @@ const CASES: readonly Case[] = [
       '{rules: [{from: [{source: {namespaces: [frontend]}}]}]}',
       '{rules: [{from: [{source: {namespaces: [frontend]}}], to: [{operation: {ports: ["9999"]}}]}]}',
     ],
+    widenedByDropping: 0,
+  },
+  {
+    name: 'ALLOW with a non-numeric port',
+    spec: {
+      rules: [
+        {
+          from: [{ source: { namespaces: ['frontend'] } }],
+          to: [{ operation: { ports: ['abc'] } }],
+        },
+      ],
+    },
+    path: 'spec.rules[0].to[0].operation.ports[0]',
+    readings: ['{rules: [{from: [{source: {namespaces: [frontend]}}]}]}'],
     widenedByDropping: 0,
   },
   {
@@ -201,6 +219,13 @@ describe('malformed AuthorizationPolicy at ztunnel', () => {
       expect(evaluateL4(dropped, probe).allowed).toBe(true);
       expect(evaluateL4(enforced, probe).allowed).toBe(false);
     }
+    const allowedProbes = PROBES.filter((p) => evaluateL4(enforced, p).allowed).length;
+    recordAttack({
+      finding: '§6.9 authz fail-closed',
+      attack: `ztunnel: ${c.name}`,
+      sent: JSON.stringify(c.spec),
+      happened: `rejected at ${validationError(obj).issues[0]?.path ?? '?'}; enforced ${enforced.map((p) => `${p.action} (${p.rules.length} rules)`).join(', ')}; ${allowedProbes}/${PROBES.length} probe connections allowed${c.widenedByDropping === undefined ? '' : ' (dropping the bad value would allow one more)'}`,
+    });
   });
 });
 
@@ -257,7 +282,7 @@ describe('malformed AuthorizationPolicy at a waypoint', () => {
       { ...target, action: 'CUSTOM', rules: [{}] },
       '{targetRefs: [{kind: Service, name: reviews}], action: DENY, rules: [{}]}',
     ],
-  ])('%s', (_name, specValue, readingSpec) => {
+  ])('%s', (name, specValue, readingSpec) => {
     const obj = authorizationPolicy(specValue, { name: 'p', namespace: 'backend' });
     expect(() => parseL7Policy(obj)).toThrow(PolicyValidationError);
     const standIn = failClosedL7Policy(obj);
@@ -268,6 +293,13 @@ describe('malformed AuthorizationPolicy at a waypoint', () => {
       if (evaluateL7([standIn!], request).allowed)
         expect(evaluateL7([reading], request).allowed).toBe(true);
     }
+    const allowedRequests = REQUESTS.filter((r) => evaluateL7([standIn!], r).allowed).length;
+    recordAttack({
+      finding: '§6.9 authz fail-closed',
+      attack: `waypoint: ${name}`,
+      sent: JSON.stringify(specValue),
+      happened: `rejected; stand-in ${standIn!.action} enforced; ${allowedRequests}/${REQUESTS.length} probe requests allowed`,
+    });
   });
 });
 
