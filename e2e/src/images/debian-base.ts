@@ -5,7 +5,7 @@
 // Node, so the base's Node must have the same major version (same N-API/ABI).
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Progress } from '@ambient-ts/local-cluster';
 import { runLines } from './run-lines.js';
@@ -110,6 +110,26 @@ export function nodeVersionInStatus(status: string): string | undefined {
   return undefined;
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Bases of earlier recipes, and partial ones whose mmdebstrap is gone (200 MB each). */
+async function removeStaleBases(cacheDir: string, current: string): Promise<void> {
+  for (const name of await readdir(cacheDir)) {
+    const partialPid = /^base-.*\.partial-(\d+)\.tar$/.exec(name)?.[1];
+    const stale = partialPid
+      ? !alive(Number(partialPid))
+      : /^base-.*\.tar$/.test(name) && name !== current;
+    if (stale) await rm(path.join(cacheDir, name), { force: true });
+  }
+}
+
 /** Makes (or reuses) the base tarball under `cacheDir`. */
 export async function ensureDebianBase(
   cacheDir: string,
@@ -156,6 +176,7 @@ export async function ensureDebianBase(
     progress(
       `base: made ${path.basename(tarball)} in ${((Date.now() - started) / 1000).toFixed(0)}s`,
     );
+    await removeStaleBases(cacheDir, path.basename(tarball));
   }
   const status = await runLines(['tar', '-xOf', tarball, './var/lib/dpkg/status']).catch(() => '');
   const nodeVersion = nodeVersionInStatus(status);
