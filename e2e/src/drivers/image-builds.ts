@@ -29,15 +29,6 @@ import { bookinfoManifestText } from '../scenarios/bookinfo.js';
 import { buildProjects } from '../workspace-build.js';
 
 export { imagesIn, repositoryOf } from '../images/image-catalog.js';
-// Until the kind driver moves to buildImageArchives (then delete image-builds-legacy.ts).
-export {
-  imageBuildsFor,
-  meshImageBuilds,
-  findEntry,
-  dockerfileFor,
-  type ImageBuild,
-  type ImageTableEntry,
-} from './image-builds-legacy.js';
 
 export const DOCKERFILE = path.join(REPO_ROOT, 'deploy', 'images', 'docker', 'Dockerfile');
 
