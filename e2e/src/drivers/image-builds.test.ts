@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BASE_IMAGE_NAME } from '../images/debian-base.js';
-import { imagesIn, targetFor, UnknownImageError } from '../images/image-catalog.js';
+import { imagesIn, repositoryOf, targetFor, UnknownImageError } from '../images/image-catalog.js';
 import { IMAGE_TABLE } from '../repo.js';
 import { DOCKERFILE, imageInputHash, manifestImageRefs } from './image-builds.js';
 
@@ -70,6 +70,22 @@ describe('deploy/images/docker/Dockerfile', () => {
       ]),
     );
     for (const ref of refs) expect(all.has(targetFor(ref).target), ref).toBe(true);
+  });
+
+  it('names only images the local image table maps too (both clusters run the same names)', async () => {
+    const table = JSON.parse(readFileSync(IMAGE_TABLE, 'utf8')) as {
+      mirrors: Record<string, string>;
+      images: { repository: string }[];
+    };
+    // The table's own lookup rules: tags and docker.io spellings ignored, mirrors equivalent.
+    const canonical = (ref: string): string => {
+      let r = repositoryOf(ref).replace(/^docker\.io\//, '');
+      for (const [from, to] of Object.entries(table.mirrors))
+        if (r.startsWith(`${from}/`)) r = to.replace(/^docker\.io\//, '') + r.slice(from.length);
+      return r;
+    };
+    const mapped = new Set(table.images.map((e) => canonical(e.repository)));
+    for (const ref of await manifestImageRefs()) expect(mapped.has(canonical(ref)), ref).toBe(true);
   });
 
   it('runs istiod and waypoints as 1337, ztunnel and install-cni as root, like upstream', () => {
