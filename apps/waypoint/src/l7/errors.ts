@@ -1,7 +1,8 @@
 /**
- * A WaypointListener the waypoint will not execute. The ADS client NACKs the
- * resource with `message` as error_detail and keeps the previous version (or
- * none), so a listener is never run with a constraint it could not read.
+ * A WaypointListener the waypoint will not execute. The listener table
+ * replaces it with a deny-all stand-in (failClosedListener) and the ADS client
+ * NACKs it with `message` as error_detail, so a listener is never run with a
+ * constraint it could not read, nor at an older, possibly wider version.
  */
 export class ListenerRejectedError extends Error {
   override readonly name = 'ListenerRejectedError';
