@@ -39,10 +39,18 @@ describe('image contexts', () => {
       ],
     });
     const root = path.join(dir, 'context');
-    await stageContext(root, plan('h1'));
+    const umask = process.umask(0o077);
+    try {
+      await stageContext(root, plan('h1'));
+    } finally {
+      process.umask(umask);
+    }
     const staged = path.join(root, 'pilot/app/apps/istiod/dist/main.js');
     expect(readFileSync(staged, 'utf8')).toBe('v1');
     expect(statSync(path.join(root, 'pilot/usr/local/bin/run')).mode & 0o777).toBe(0o755);
+    // uid 1337 must traverse every directory, even when staged under umask 077.
+    for (const d of ['pilot', 'pilot/app', 'pilot/app/apps/istiod/dist'])
+      expect(statSync(path.join(root, d)).mode & 0o777, d).toBe(0o755);
     // The stamp sits outside the directory the Dockerfile copies.
     expect(readFileSync(path.join(root, 'pilot.inputs'), 'utf8')).toBe('h1');
     expect(existsSync(path.join(root, 'pilot/pilot.inputs'))).toBe(false);

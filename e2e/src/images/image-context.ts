@@ -150,5 +150,10 @@ export async function stageContext(contextRoot: string, plan: ContextPlan): Prom
     await chmod(to, e.mode);
   }
   await mkdir(dir, { recursive: true });
+  // Readable by the images' non-root users whatever this process's umask is.
+  const dirs = new Set<string>([dir]);
+  for (const parent of made)
+    for (let d = parent; d.startsWith(dir) && !dirs.has(d); d = path.dirname(d)) dirs.add(d);
+  for (const d of dirs) await chmod(d, 0o755);
   await writeFile(stamp, plan.hash);
 }
