@@ -282,25 +282,37 @@ export class KindDriver extends KubeDriverBase {
     );
   }
 
-  /** `kind load image-archive` each archive into every node (as `ref`, the name the manifests use). */
+  /**
+   * `kind load image-archive` each archive into every node (as `ref`, the name the manifests
+   * use), three at a time: each load is mostly `ctr import` waiting on the node's disk.
+   */
   async loadImageArchives(
     archives: readonly { ref: string; archive: string }[],
     progress: Progress,
+    concurrency = 3,
   ): Promise<void> {
-    for (const [i, a] of archives.entries()) {
-      const t = Date.now();
-      await this.sandbox.run([
-        this.kindBinary,
-        'load',
-        'image-archive',
-        a.archive,
-        '--name',
-        this.name,
-      ]);
-      progress(
-        `kind load ${a.ref} (${i + 1}/${archives.length}): ${formatDuration(Date.now() - t)}`,
-      );
-    }
+    let next = 0;
+    let done = 0;
+    const worker = async (): Promise<void> => {
+      while (next < archives.length) {
+        const a = archives[next++];
+        if (!a) return;
+        const t = Date.now();
+        await this.sandbox.run([
+          this.kindBinary,
+          'load',
+          'image-archive',
+          a.archive,
+          '--name',
+          this.name,
+        ]);
+        done++;
+        progress(
+          `kind load ${a.ref} (${done}/${archives.length}): ${formatDuration(Date.now() - t)}`,
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, archives.length) }, worker));
   }
 
   async exec(target: ExecTarget, argv: readonly string[]): Promise<ExecResult> {

@@ -13,16 +13,18 @@ async function main(command: string | undefined): Promise<number> {
   const started = Date.now();
   switch (command) {
     case 'tools': {
-      for (const t of [KIND_TOOL, CRICTL_TOOL, ETCD_TOOL, PAUSE_TOOL])
-        await ensureGoTool(t, progress);
-      await ensureRootfs(
-        { name: 'kind-node', suite: NODE_SUITE, packages: NODE_PACKAGES },
-        progress,
-      );
-      await ensureRootfs(
-        { name: 'kube-proxy-base', suite: NODE_SUITE, packages: PROXY_BASE_PACKAGES },
-        progress,
-      );
+      // Go builds use the CPU, mmdebstrap mostly the network and disk: side by side.
+      await Promise.all([
+        (async () => {
+          for (const t of [KIND_TOOL, CRICTL_TOOL, ETCD_TOOL, PAUSE_TOOL])
+            await ensureGoTool(t, progress);
+        })(),
+        ensureRootfs({ name: 'kind-node', suite: NODE_SUITE, packages: NODE_PACKAGES }, progress),
+        ensureRootfs(
+          { name: 'kube-proxy-base', suite: NODE_SUITE, packages: PROXY_BASE_PACKAGES },
+          progress,
+        ),
+      ]);
       break;
     }
     case 'build': {

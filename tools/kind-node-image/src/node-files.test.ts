@@ -66,4 +66,11 @@ describe('kind node entrypoint on cgroup v1', () => {
     expect(script).toContain('mkdir -p "$h/kubelet.slice"');
     expect(script).toContain('cat "$h/cpuset.mems" > "$h/kubelet.slice/cpuset.mems"');
   });
+
+  it("prints the line kind waits for on cgroup v1 (kind's 30 s boot wait does not cover the preload)", () => {
+    // kind matches /Reached target .*Multi-User System.*|detected cgroup v1/ in the node's log.
+    expect(/Reached target .*Multi-User System.*|detected cgroup v1/.test(entrypointScript())).toBe(
+      true,
+    );
+  });
 });

@@ -60,6 +60,12 @@ export async function ensureKindNodeImage(
   env: KindImageEnv = readKindImageEnv(),
 ): Promise<KindNodeImage> {
   const started = Date.now();
+  // The root file systems (network and disk) are made while Go builds (CPU); a cache hit is instant.
+  const rootfs = Promise.all([
+    ensureRootfs(NODE_ROOTFS, progress, env),
+    ensureRootfs(PROXY_ROOTFS, progress, env),
+  ]);
+  rootfs.catch(() => undefined); // awaited below; not unhandled if a build fails first
   const kube = await ensureKubeBinaries({ progress, binaries: KIND_NODE_BINARIES });
   const tools = new Map<GoTool, string>();
   for (const tool of [CRICTL_TOOL, ETCD_TOOL, PAUSE_TOOL])
@@ -74,10 +80,7 @@ export async function ensureKindNodeImage(
     progress(`kind node image ${ref}: cache hit`);
     return { ref, cached: true, elapsedMs: Date.now() - started };
   }
-  const [nodeRootfs, proxyRootfs] = [
-    await ensureRootfs(NODE_ROOTFS, progress, env),
-    await ensureRootfs(PROXY_ROOTFS, progress, env),
-  ];
+  const [nodeRootfs, proxyRootfs] = await rootfs;
   const work = await mkdtemp(path.join(env.cacheRoot, 'node-image-build-'));
   try {
     const proxyBase = `localhost/ambient-ts/kube-proxy-base:${recipeHash(PROXY_ROOTFS)}`;

@@ -46,6 +46,8 @@ export const NODE_PACKAGES = [
   'ca-certificates',
   'procps',
   'socat',
+  // The e2e drivers run node tools in pod netns (iptables-save, ip, curl for metrics).
+  'curl',
 ];
 
 /** kube-proxy's image base: iptables (its rules), conntrack, ip. */
