@@ -7,6 +7,7 @@
 
 import { X509Certificate } from 'node:crypto';
 import {
+  Client,
   credentials,
   Metadata,
   Server,
@@ -14,7 +15,7 @@ import {
   status,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { create } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { recordAttack } from '@ambient-ts/security-table';
 import {
   CertificateAuthority,
@@ -334,6 +335,46 @@ describe('CreateCertificate on bad input (§6 rows 13, 14)', () => {
       attack: 'control: ztunnel impersonating a pod on its node',
       sent: 'ztunnel token bound to ztunnel-a on node-1, ImpersonatedIdentity default/sleep (pod on node-1)',
       happened: `OK, leaf SAN ${san ?? 'none'}, ${signed.length} certificate signed`,
+    });
+  });
+
+  it('request bytes with a number in the metadata cut short get a status, and the CA keeps serving (fuzz counterexample)', async () => {
+    const { client, signed } = await setup({ t: review('default', 'sleep') });
+    const whole = toBinary(
+      caProto.IstioCertificateRequestSchema,
+      create(caProto.IstioCertificateRequestSchema, {
+        csr: ' ',
+        metadata: { ImpersonatedIdentity: -2.78e-16 },
+      }),
+    );
+    // The double's last bytes are missing: protobuf-es throws a RangeError from DataView.
+    const cut = Buffer.from(whole.subarray(0, whole.length - 3));
+    const target = client.getChannel().getTarget().replace(/^dns:/, '');
+    const raw = new Client(target, credentials.createInsecure());
+    const error = await new Promise<ServiceError>((resolve, reject) => {
+      raw.makeUnaryRequest(
+        istioCertificateServiceDefinition.CreateCertificate.path,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        cut,
+        bearer('t'),
+        (err) => {
+          if (err) resolve(err);
+          else reject(new Error('the CA answered truncated bytes'));
+        },
+      );
+    });
+    raw.close();
+    expect(error.code).not.toBe(status.OK);
+    expect(signed).toEqual([]);
+    // Still serving: the next well-formed request is signed.
+    await client.createCertificate(request(), bearer('t'));
+    expect(signed).toHaveLength(1);
+    recordAttack({
+      finding: '§6.16 decoder fuzz',
+      attack: 'CreateCertificate bytes with a truncated double in metadata (fuzz counterexample)',
+      sent: `${cut.length} request bytes, the Struct number cut 3 bytes short`,
+      happened: `${status[error.code]} "${error.details}"; next request signed`,
     });
   });
 });
