@@ -31,7 +31,7 @@ import {
 
 export const NODE_IMAGE_REPOSITORY = 'localhost/ambient-ts/kind-node';
 /** Bumped when the assembly changes in a way the inputs below do not show. */
-const ASSEMBLY_VERSION = 1;
+const ASSEMBLY_VERSION = 3;
 
 const NODE_ROOTFS: RootfsRecipe = { name: 'kind-node', suite: NODE_SUITE, packages: NODE_PACKAGES };
 const PROXY_ROOTFS: RootfsRecipe = {
@@ -39,6 +39,11 @@ const PROXY_ROOTFS: RootfsRecipe = {
   suite: NODE_SUITE,
   packages: PROXY_BASE_PACKAGES,
 };
+
+const NODE_BASE_REPOSITORY = 'localhost/ambient-ts/kind-node-base';
+const PROXY_BASE_REPOSITORY = 'localhost/ambient-ts/kube-proxy-base';
+const nodeBaseRef = (): string => `${NODE_BASE_REPOSITORY}:${recipeHash(NODE_ROOTFS)}`;
+const proxyBaseRef = (): string => `${PROXY_BASE_REPOSITORY}:${recipeHash(PROXY_ROOTFS)}`;
 
 export interface KindNodeImage {
   readonly ref: string;
@@ -83,8 +88,8 @@ export async function ensureKindNodeImage(
   const [nodeRootfs, proxyRootfs] = await rootfs;
   const work = await mkdtemp(path.join(env.cacheRoot, 'node-image-build-'));
   try {
-    const proxyBase = `localhost/ambient-ts/kube-proxy-base:${recipeHash(PROXY_ROOTFS)}`;
-    const nodeBase = `localhost/ambient-ts/kind-node-base:${recipeHash(NODE_ROOTFS)}`;
+    const proxyBase = proxyBaseRef();
+    const nodeBase = nodeBaseRef();
     await importRootfs(sandbox, proxyRootfs, proxyBase, progress);
     await importRootfs(sandbox, nodeRootfs, nodeBase, progress);
 
@@ -163,6 +168,10 @@ export async function ensureKindNodeImage(
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+  await removeOlderImages(sandbox, NODE_IMAGE_REPOSITORY, ref, progress);
+  await removeOlderImages(sandbox, NODE_BASE_REPOSITORY, nodeBaseRef(), progress);
+  await removeOlderImages(sandbox, PROXY_BASE_REPOSITORY, proxyBaseRef(), progress);
+  await sandbox.run(['podman', 'image', 'prune', '-f'], { reject: false });
   const elapsedMs = Date.now() - started;
   progress(`kind node image ${ref} assembled in ${formatDuration(elapsedMs)}`);
   return { ref, cached: false, elapsedMs };
@@ -182,6 +191,28 @@ function inputHash(kubeDir: string, files: readonly { path: string; content: str
   }
   for (const f of files) h.update(`${f.path}\0${f.content}\0`);
   return h.digest('hex').slice(0, 12);
+}
+
+/** Earlier images of a repository (a node image is ~700 MB): the store is a cache, not an archive. */
+async function removeOlderImages(
+  sandbox: ContainerSandbox,
+  repository: string,
+  keep: string,
+  progress: Progress,
+): Promise<void> {
+  const listed = await sandbox.run(
+    ['podman', 'images', '--format', '{{.Repository}}:{{.Tag}}', repository],
+    { reject: false },
+  );
+  const old = listed.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && l !== keep && !l.endsWith(':<none>'));
+  if (old.length > 0) {
+    progress(`removing ${old.length} older image(s): ${old.join(', ')}`);
+    // A node container of a running cluster may still use one: then it stays.
+    await sandbox.run(['podman', 'rmi', ...old], { reject: false });
+  }
 }
 
 async function imageExists(sandbox: ContainerSandbox, ref: string): Promise<boolean> {

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { formatDuration, type Progress } from '@ambient-ts/local-cluster';
 import { readKindImageEnv, type KindImageEnv } from './config.js';
@@ -78,6 +78,15 @@ export async function ensureRootfs(
       },
     );
     await rename(tmp, tarball);
+    // Tarballs of this rootfs's earlier recipes are never read again.
+    for (const f of await readdir(dir)) {
+      if (
+        f.startsWith(`${recipe.name}-${recipe.suite}-`) &&
+        f.endsWith('.tar') &&
+        f !== path.basename(tarball)
+      )
+        await rm(path.join(dir, f), { force: true });
+    }
   } finally {
     await rm(tmp, { force: true });
   }
