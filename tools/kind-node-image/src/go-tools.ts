@@ -97,12 +97,21 @@ export async function ensureGoTool(
         path.join(work, 'go.mod'),
         `module ambient-ts.local/${tool.name}-build\n\ngo 1.26\n`,
       );
-      await runGo(env, work, ['get', `${tool.package}@${tool.version}`], log, {});
+      await runGo(
+        env,
+        work,
+        ['get', `${tool.package}@${tool.version}`],
+        log,
+        {},
+        progress,
+        tool.name,
+      );
       await runGo(
         env,
         work,
         [
           'build',
+          '-v',
           '-trimpath',
           '-ldflags=-s -w',
           '-o',
@@ -111,12 +120,20 @@ export async function ensureGoTool(
         ],
         log,
         {},
+        progress,
+        tool.name,
       );
     } else if (tool.package) {
       progress(`go install ${tool.package}@${tool.version} (first run only)`);
-      await runGo(env, work, ['install', `${tool.package}@${tool.version}`], log, {
-        GOBIN: path.join(work, 'bin'),
-      });
+      await runGo(
+        env,
+        work,
+        ['install', '-v', `${tool.package}@${tool.version}`],
+        log,
+        { GOBIN: path.join(work, 'bin') },
+        progress,
+        tool.name,
+      );
     } else {
       progress(`go build ${tool.name} (first run only)`);
       await writeFile(
@@ -157,14 +174,24 @@ export function installedName(pkg: string): string {
   return /^v\d+$/.test(last) ? (parts[parts.length - 2] ?? last) : last;
 }
 
+/**
+ * Runs go under `nice` (the machine is shared). With `-v` go prints each package as it is
+ * compiled; every 15 s a progress line says how many and the last one, so a long first
+ * build is visibly alive.
+ */
 function runGo(
   env: KindImageEnv,
   cwd: string,
   args: string[],
   logPath: string,
   extra: Record<string, string>,
+  progress?: Progress,
+  label = args[0] ?? 'go',
 ): Promise<void> {
-  const log = createWriteStream(logPath);
+  const log = createWriteStream(logPath, { flags: 'a' });
+  const started = Date.now();
+  let packages = 0;
+  let last = '';
   const child = spawn('nice', ['-n', '10', env.goBinary, ...args], {
     cwd,
     env: {
@@ -180,8 +207,23 @@ function runGo(
   let tail = '';
   const keep = (d: Buffer): void => {
     log.write(d);
-    tail = (tail + d.toString('utf8')).slice(-4000);
+    const text = d.toString('utf8');
+    tail = (tail + text).slice(-4000);
+    for (const line of text.split('\n')) {
+      // `-v` lines are bare import paths; downloads and errors have spaces.
+      if (/^[\w.-]+(\/[\w.~-]+)+$/.test(line.trim())) {
+        packages++;
+        last = line.trim();
+      }
+    }
   };
+  const timer = progress
+    ? setInterval(() => {
+        progress(
+          `  ${label}: ${packages} packages compiled, last ${last || '(resolving modules)'} (${formatDuration(Date.now() - started)})`,
+        );
+      }, 15_000)
+    : undefined;
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   return new Promise((resolve, reject) => {
@@ -189,6 +231,7 @@ function runGo(
       reject(new KindImageError(`cannot run ${env.goBinary} (install Go >= 1.26): ${e.message}`));
     });
     child.on('close', (code) => {
+      if (timer) clearInterval(timer);
       log.end();
       if (code === 0) resolve();
       else
