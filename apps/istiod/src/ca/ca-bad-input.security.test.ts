@@ -9,7 +9,6 @@ import { X509Certificate } from 'node:crypto';
 import {
   Client,
   credentials,
-  Metadata,
   Server,
   ServerCredentials,
   status,
@@ -31,52 +30,11 @@ import {
 } from '@ambient-ts/xds-types';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenReviewStatus } from '../kube/kube-api.js';
-import { silentLogger } from '../runtime/logger.js';
-import { AUTHN_FAILURE, CaServer, IMPERSONATION_FAILURE, type CsrSigner } from './ca-server.js';
-import { NodeAuthorizer, type PodLookup } from './node-authorizer.js';
+import { AUTHN_FAILURE, IMPERSONATION_FAILURE } from './ca-server.js';
+import { bearer, recordingCaServer, review, TD } from './testing/ca-fixtures.js';
 
-const TD = 'cluster.local';
 const TOKEN_REVIEW = '§6.14 TokenReview';
 const IMPERSONATION = '§6.13 CA impersonation';
-
-function review(
-  ns: string,
-  sa: string,
-  o: {
-    audiences?: string[];
-    pod?: string;
-    uid?: string;
-    node?: string;
-    authenticated?: boolean;
-    error?: string;
-  } = {},
-): TokenReviewStatus {
-  return {
-    authenticated: o.authenticated ?? true,
-    ...(o.error && { error: o.error }),
-    audiences: o.audiences ?? ['istio-ca'],
-    user: {
-      username: `system:serviceaccount:${ns}:${sa}`,
-      groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'],
-      extra: {
-        ...(o.pod && { 'authentication.kubernetes.io/pod-name': [o.pod] }),
-        ...(o.uid && { 'authentication.kubernetes.io/pod-uid': [o.uid] }),
-        ...(o.node && { 'authentication.kubernetes.io/node-name': [o.node] }),
-      },
-    },
-  };
-}
-
-/** Pods: ztunnel-a on node-1; sleep on node-1; httpbin on node-2. */
-const pods: PodLookup = {
-  pod: (ns, name) =>
-    ns === 'istio-system' && name === 'ztunnel-a'
-      ? { uid: 'zt-uid', serviceAccount: 'ztunnel', nodeName: 'node-1' }
-      : undefined,
-  hasServiceAccountOnNode: (ns, sa, node) =>
-    (ns === 'default' && sa === 'sleep' && node === 'node-1') ||
-    (ns === 'default' && sa === 'httpbin' && node === 'node-2'),
-};
 
 let authority: CertificateAuthority;
 let csr: string;
@@ -101,34 +59,12 @@ function request(impersonate?: unknown): caProto.IstioCertificateRequest {
   });
 }
 
-function bearer(token: string | undefined): Metadata {
-  const md = new Metadata();
-  if (token !== undefined) md.set('authorization', `Bearer ${token}`);
-  return md;
-}
-
 /** The CA on a real gRPC server on 127.0.0.1:0, and a client of it. */
 async function setup(
   reviews: Record<string, TokenReviewStatus>,
   o: { noNodeAuthorizer?: boolean } = {},
 ) {
-  const signed: string[] = [];
-  const signer: CsrSigner = {
-    sign: async (pem, opts) => {
-      signed.push(opts.identity.uri);
-      return authority.sign(pem, opts);
-    },
-  };
-  const ca = new CaServer({
-    signer: () => signer,
-    tokenReview: (token) => Promise.resolve(reviews[token] ?? { authenticated: false }),
-    audiences: ['istio-ca'],
-    trustDomain: TD,
-    nodeAuthorizer: o.noNodeAuthorizer
-      ? undefined
-      : new NodeAuthorizer(['istio-system/ztunnel'], pods, TD),
-    logger: silentLogger,
-  });
+  const { server: ca, signed } = recordingCaServer(authority, reviews, o);
   const server = new Server();
   server.addService(istioCertificateServiceDefinition, ca.handlers());
   const port = await new Promise<number>((resolve, reject) => {

@@ -19,41 +19,16 @@ import { fuzz, fuzzTimeoutMs, isProtobufDecodeError } from '@ambient-ts/security
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TokenReviewStatus } from '../kube/kube-api.js';
-import { silentLogger } from '../runtime/logger.js';
-import { CaServer, CaServiceError } from './ca-server.js';
-import { NodeAuthorizer, type PodLookup } from './node-authorizer.js';
+import { type CaServer, CaServiceError } from './ca-server.js';
+import { recordingCaServer, review, TD } from './testing/ca-fixtures.js';
 
-const TD = 'cluster.local';
 const SLEEP = 'spiffe://cluster.local/ns/default/sa/sleep';
 const APP = 'spiffe://cluster.local/ns/default/sa/app';
 const ZTUNNEL = 'spiffe://cluster.local/ns/istio-system/sa/ztunnel';
 
-function review(ns: string, sa: string, extra: Record<string, string[]> = {}): TokenReviewStatus {
-  return {
-    authenticated: true,
-    audiences: ['istio-ca'],
-    user: {
-      username: `system:serviceaccount:${ns}:${sa}`,
-      groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`],
-      extra,
-    },
-  };
-}
 const REVIEWS: Record<string, TokenReviewStatus> = {
   app: review('default', 'app'),
-  zt: review('istio-system', 'ztunnel', {
-    'authentication.kubernetes.io/pod-name': ['ztunnel-a'],
-    'authentication.kubernetes.io/pod-uid': ['zt-uid'],
-    'authentication.kubernetes.io/node-name': ['node-1'],
-  }),
-};
-const pods: PodLookup = {
-  pod: (ns, name) =>
-    ns === 'istio-system' && name === 'ztunnel-a'
-      ? { uid: 'zt-uid', serviceAccount: 'ztunnel', nodeName: 'node-1' }
-      : undefined,
-  hasServiceAccountOnNode: (ns, sa, node) =>
-    ns === 'default' && sa === 'sleep' && node === 'node-1',
+  zt: review('istio-system', 'ztunnel', { pod: 'ztunnel-a', uid: 'zt-uid', node: 'node-1' }),
 };
 
 let server: CaServer;
@@ -61,14 +36,7 @@ let csr: string;
 beforeAll(async () => {
   const authority = await CertificateAuthority.selfSigned({ trustDomain: TD });
   csr = await createCsr(istioIdentity(TD, 'kube-system', 'admin'), await generateWorkloadKey());
-  server = new CaServer({
-    signer: () => authority,
-    tokenReview: (token) => Promise.resolve(REVIEWS[token] ?? { authenticated: false }),
-    audiences: ['istio-ca'],
-    trustDomain: TD,
-    nodeAuthorizer: new NodeAuthorizer(['istio-system/ztunnel'], pods, TD),
-    logger: silentLogger,
-  });
+  server = recordingCaServer(authority, REVIEWS).server;
 }, 60_000);
 
 const impersonation: fc.Arbitrary<JsonValue | undefined> = fc.oneof(

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { Metadata, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { create } from '@bufbuild/protobuf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,50 +11,8 @@ import {
 } from '@ambient-ts/spiffe';
 import { ca as caProto } from '@ambient-ts/xds-types';
 import type { TokenReviewStatus } from '../kube/kube-api.js';
-import { silentLogger } from '../runtime/logger.js';
-import { CaServer, CaServiceError, type CsrSigner } from './ca-server.js';
-import { NodeAuthorizer, type PodLookup } from './node-authorizer.js';
-
-const TD = 'cluster.local';
-
-function review(
-  ns: string,
-  sa: string,
-  o: {
-    audiences?: string[];
-    pod?: string;
-    uid?: string;
-    node?: string;
-    authenticated?: boolean;
-    error?: string;
-  } = {},
-): TokenReviewStatus {
-  return {
-    authenticated: o.authenticated ?? true,
-    ...(o.error && { error: o.error }),
-    audiences: o.audiences ?? ['istio-ca'],
-    user: {
-      username: `system:serviceaccount:${ns}:${sa}`,
-      groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'],
-      extra: {
-        ...(o.pod && { 'authentication.kubernetes.io/pod-name': [o.pod] }),
-        ...(o.uid && { 'authentication.kubernetes.io/pod-uid': [o.uid] }),
-        ...(o.node && { 'authentication.kubernetes.io/node-name': [o.node] }),
-      },
-    },
-  };
-}
-
-/** Pods: ztunnel-a on node-1; sleep on node-1; httpbin on node-2. */
-const pods: PodLookup = {
-  pod: (ns, name) =>
-    ns === 'istio-system' && name === 'ztunnel-a'
-      ? { uid: 'zt-uid', serviceAccount: 'ztunnel', nodeName: 'node-1' }
-      : undefined,
-  hasServiceAccountOnNode: (ns, sa, node) =>
-    (ns === 'default' && sa === 'sleep' && node === 'node-1') ||
-    (ns === 'default' && sa === 'httpbin' && node === 'node-2'),
-};
+import { CaServiceError } from './ca-server.js';
+import { bearer, recordingCaServer, review, TD } from './testing/ca-fixtures.js';
 
 let authority: CertificateAuthority;
 let csr: string;
@@ -66,22 +24,7 @@ beforeAll(async () => {
 }, 60_000);
 
 function setup(reviews: Record<string, TokenReviewStatus>) {
-  const signed: string[] = [];
-  const signer: CsrSigner = {
-    sign: async (pem, opts) => {
-      signed.push(opts.identity.uri);
-      return authority.sign(pem, opts);
-    },
-  };
-  const server = new CaServer({
-    signer: () => signer,
-    tokenReview: (token) => Promise.resolve(reviews[token] ?? { authenticated: false }),
-    audiences: ['istio-ca'],
-    trustDomain: TD,
-    nodeAuthorizer: new NodeAuthorizer(['istio-system/ztunnel'], pods, TD),
-    logger: silentLogger,
-  });
-  return { server, signed };
+  return recordingCaServer(authority, reviews);
 }
 
 function request(o: { impersonate?: unknown; ttl?: number } = {}): caProto.IstioCertificateRequest {
@@ -92,12 +35,6 @@ function request(o: { impersonate?: unknown; ttl?: number } = {}): caProto.Istio
       metadata: { ImpersonatedIdentity: o.impersonate as string },
     }),
   });
-}
-
-function bearer(token: string | undefined): Metadata {
-  const md = new Metadata();
-  if (token !== undefined) md.set('authorization', `Bearer ${token}`);
-  return md;
 }
 
 async function rejection(p: Promise<unknown>): Promise<CaServiceError> {
