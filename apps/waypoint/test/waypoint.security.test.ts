@@ -15,9 +15,9 @@
 //   xDS is closed.
 
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { connect, createServer, type AddressInfo, type Server } from 'node:net';
+import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ConnectStatusError, HbonePool, type HboneServer } from '@ambient-ts/hbone';
+import { ConnectStatusError, HbonePool } from '@ambient-ts/hbone';
 import { IstiodStandIn } from '@ambient-ts/istiod-client/testing';
 import { recordAttack } from '@ambient-ts/security-table';
 import { istioIdentity } from '@ambient-ts/spiffe';
@@ -31,11 +31,15 @@ import {
   serviceInit,
   serviceRef,
   TRUST_DOMAIN as TD,
-  workloadInit,
-  type ServiceRef,
 } from './harness/mesh-resources.js';
-import { startStandInZtunnel } from './harness/stand-in-ztunnel.js';
 import { issueSvid, type Svid } from './harness/svid.js';
+import {
+  connectViaWaypoint,
+  readSome,
+  startEchoBackend,
+  tcpListener,
+  type EchoBackend,
+} from './harness/tcp-echo-backend.js';
 import { callThroughTunnel } from './harness/tunnel-call.js';
 import { startReadyWaypoint, type WaypointPod, waypointWorkload } from './harness/waypoint-env.js';
 
@@ -52,23 +56,6 @@ const WAYPOINT: WaypointPod = {
 };
 
 const principal = (sa: string): string => `${TD}/ns/${NS}/sa/${sa}`;
-
-function tcpListener(svc: ServiceRef, allowed: readonly string[]) {
-  return {
-    serviceNamespace: svc.namespace,
-    serviceHostname: svc.hostname,
-    port: svc.port,
-    protocol: wp.Protocol.TCP,
-    policies: [
-      {
-        name: 'db-clients',
-        namespace: NS,
-        action: wp.Action.ALLOW,
-        rules: [{ from: [{ principals: allowed.map((sa) => exact(principal(sa))) }] }],
-      },
-    ],
-  };
-}
 
 /** WEB: a direct response for app1's GETs; nothing else allowed. */
 function webListener(extra: { requiredFeatures?: string[] } = {}) {
@@ -92,15 +79,6 @@ function webListener(extra: { requiredFeatures?: string[] } = {}) {
     ),
     ...extra,
   };
-}
-
-function readSome(stream: Duplex): Promise<string> {
-  return new Promise((resolve, reject) => {
-    stream.once('data', (c: Buffer) => {
-      resolve(c.toString());
-    });
-    stream.once('error', reject);
-  });
 }
 
 function closedWithin(stream: Duplex, ms: number): Promise<'closed' | 'still open'> {
@@ -187,21 +165,12 @@ function replayFrom(srcPort: number, dstPort: number): Promise<string> {
 describe('waypoint security (issue 12: fail-closed listeners, tunnel identity, vanished workloads)', () => {
   const istiod = new IstiodStandIn();
   const pool = new HbonePool();
-  let app: Server;
-  let dbHbone: HboneServer;
+  let db: EchoBackend;
   let waypoint: Waypoint;
   let app1: Svid;
   let app2: Svid;
 
-  const openDb = (from: Svid): Promise<Duplex> =>
-    pool.connect({
-      source: from,
-      destination: {
-        address: `${WAYPOINT.ip}:15008`,
-        expectedIdentities: [istioIdentity(TD, NS, 'waypoint')],
-      },
-      target: `${DB.vip}:${DB.port}`,
-    });
+  const openDb = (from: Svid): Promise<Duplex> => connectViaWaypoint(pool, from, WAYPOINT, DB);
   const getWeb = async (from: Svid): Promise<number> =>
     (
       await callThroughTunnel(pool, {
@@ -224,24 +193,18 @@ describe('waypoint security (issue 12: fail-closed listeners, tunnel identity, v
   const nackError = (): string =>
     waypoint.xds.snapshot().types.find((t) => t.typeUrl === WAYPOINT_LISTENER_TYPE_URL)
       ?.lastNackError ?? '';
-  const dbWorkload = () =>
-    workloadInit({ namespace: NS, name: 'db-v1', ip: DB_IP, serviceAccount: 'db', services: [DB] });
 
   beforeAll(async () => {
     await istiod.start();
     app1 = await issueSvid(istiod.ca, TD, NS, 'app1');
     app2 = await issueSvid(istiod.ca, TD, NS, 'app2');
-    app = createServer((s) => s.pipe(s));
-    await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
-    dbHbone = await startStandInZtunnel({
-      svid: await issueSvid(istiod.ca, TD, NS, 'db'),
+    db = await startEchoBackend(istiod, {
+      svc: DB,
+      name: 'db-v1',
       ip: DB_IP,
-      targetPort: DB.port,
-      appPort: (app.address() as AddressInfo).port,
+      serviceAccount: 'db',
     });
-    istiod.setService(serviceInit(DB));
     istiod.setService(serviceInit(WEB));
-    istiod.setWorkload(dbWorkload());
     istiod.setWorkload(waypointWorkload(WAYPOINT));
     istiod.setListener(tcpListener(DB, ['app1']));
     istiod.setListener(webListener());
@@ -251,8 +214,7 @@ describe('waypoint security (issue 12: fail-closed listeners, tunnel identity, v
   afterAll(async () => {
     await pool.close();
     await waypoint.close();
-    await dbHbone.close();
-    app.close();
+    await db.close();
     await istiod.close();
   });
 
@@ -302,15 +264,7 @@ describe('waypoint security (issue 12: fail-closed listeners, tunnel identity, v
 
   it('12.5: a local process reusing a live tunnel’s source port gets nothing as that peer', async () => {
     const tunnel = new KeepAliveClient(
-      () =>
-        pool.connect({
-          source: app1,
-          destination: {
-            address: `${WAYPOINT.ip}:15008`,
-            expectedIdentities: [istioIdentity(TD, NS, 'waypoint')],
-          },
-          target: `${WEB.vip}:${WEB.port}`,
-        }),
+      () => connectViaWaypoint(pool, app1, WAYPOINT, WEB),
       getRequest('/', { host: `${WEB.hostname}:${WEB.port}` }),
     );
     try {
@@ -335,7 +289,7 @@ describe('waypoint security (issue 12: fail-closed listeners, tunnel identity, v
     const open = await openDb(app1);
     open.write('ping\n');
     expect(await readSome(open)).toBe('ping\n');
-    istiod.removeAddress(dbWorkload().uid);
+    istiod.removeAddress(db.workload().uid);
     const result = await closedWithin(open, 3000);
     expect(result).toBe('closed');
     recordAttack({
@@ -344,6 +298,6 @@ describe('waypoint security (issue 12: fail-closed listeners, tunnel identity, v
       sent: 'open connection app1 → db; istiod removes the db-v1 workload',
       happened: `connection ${result} within 3 s`,
     });
-    istiod.setWorkload(dbWorkload());
+    istiod.setWorkload(db.workload());
   });
 });
