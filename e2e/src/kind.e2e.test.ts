@@ -50,7 +50,7 @@ describe.skipIf(provided.notRun !== undefined)('bookinfo on kind', () => {
 
   bookinfoScenario({ driver: theDriver, timings, beforeCleanup: exportLogsIfFailed });
 
-  describe.skipIf(!env.ambient)('bookinfo in ambient mode (AMBIENT_E2E=1)', () => {
+  describe.skipIf(!env.ambient)('bookinfo in ambient mode', () => {
     ambientScenario({
       driver: theDriver,
       timings,

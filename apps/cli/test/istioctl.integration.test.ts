@@ -1,4 +1,4 @@
-// istioctl against a real kube-apiserver (packages/local-cluster's bare
+// istioctl against a real kube-apiserver (tools/local-cluster's bare
 // control plane: etcd, apiserver, controllers, no kubelets) with the Gateway
 // API CRDs we ship: the wording of real API errors (the missing-CRD 404),
 // server-side apply ownership, TLS with the cluster CA, status polling, and

@@ -1,4 +1,4 @@
-// istiod against a real kube-apiserver (packages/local-cluster: etcd,
+// istiod against a real kube-apiserver (tools/local-cluster: etcd,
 // apiserver, controller-manager, scheduler; no kubelets — the test plays
 // kubelet for the pods it needs), with the CRDs we ship installed, so the API
 // server admits exactly what a real install admits. Covers the informers, WDS

@@ -1,4 +1,4 @@
-// The waypoint's entry point (image ambient-ts/waypoint; istiod's waypoint
+// The waypoint's entry point (image istio/proxyv2; istiod's waypoint
 // Deployment runs it with `proxy waypoint --domain … --serviceCluster …`):
 // config from the environment, logging, the composition, and signals. SIGTERM
 // stops accepting, lets open tunnels drain, and exits.

@@ -197,7 +197,7 @@ export async function createCluster(options: CreateClusterOptions = {}): Promise
   const kubelet = kubeletCommand();
   if (nodes.length > 0 && startKubelets && !kubelet) {
     throw new LocalClusterError(
-      'packages/netns-kubelet has neither src/main.ts nor dist/main.js; the nodes cannot start',
+      'tools/netns-kubelet has neither src/main.ts nor dist/main.js; the nodes cannot start',
     );
   }
 

@@ -31,8 +31,8 @@ export function entryFile(name: string, fromSource = RUNNING_FROM_SOURCE): strin
  * build; undefined when neither exists.
  */
 export function kubeletCommand(fromSource = RUNNING_FROM_SOURCE): string[] | undefined {
-  const src = path.join(REPO_ROOT, 'packages', 'netns-kubelet', 'src', 'main.ts');
-  const dist = path.join(REPO_ROOT, 'packages', 'netns-kubelet', 'dist', 'main.js');
+  const src = path.join(REPO_ROOT, 'tools', 'netns-kubelet', 'src', 'main.ts');
+  const dist = path.join(REPO_ROOT, 'tools', 'netns-kubelet', 'dist', 'main.js');
   if ((fromSource || !existsSync(dist)) && existsSync(src)) return [...nodeCommand(true), src];
   if (existsSync(dist)) return [...nodeCommand(false), dist];
   return undefined;

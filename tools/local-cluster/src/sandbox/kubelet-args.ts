@@ -1,5 +1,5 @@
 // The netns kubelet's command line, per the contract with
-// packages/netns-kubelet (flag names are that package's CLI).
+// tools/netns-kubelet (flag names are that package's CLI).
 import { pkiPath, type ClusterLayout, type NodeLayout } from '../control-plane/layout.js';
 import { CLUSTER_NETWORK, type NodePlan } from '../network/plan.js';
 

@@ -294,7 +294,7 @@ export class Supervisor {
     const kubelet = this.spec.kubeletCommand;
     if (!kubelet) {
       throw new ComponentStartError(
-        'no netns kubelet found (packages/netns-kubelet/src/main.ts or dist/main.js); nodes cannot start',
+        'no netns kubelet found (tools/netns-kubelet/src/main.ts or dist/main.js); nodes cannot start',
       );
     }
     for (const node of this.spec.nodes) {
