@@ -9,24 +9,15 @@
 import http2, { constants } from 'node:http2';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { Duplex } from 'node:stream';
 import { recordAttack } from '@ambient-ts/security-table';
 import { istioIdentity, parseSpiffeId, TrustBundle } from '@ambient-ts/spiffe';
 import { forgeCa, forgeLeaf, KU, type Forged } from '@ambient-ts/spiffe/testing';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { HandshakeError, HboneError } from './errors.js';
 import { createHboneServer } from './server.js';
 import { testMesh } from './test-support/pki.js';
-import {
-  dialTarget,
-  drain,
-  echo,
-  rig,
-  tcpUpstream,
-  type Rig,
-  type RigOptions,
-  type Upstream,
-} from './test-support/harness.js';
+import { dialTarget, echo, tcpUpstream, type Rig } from './test-support/harness.js';
+import { echoOnce, rigPerTest } from './test-support/rig-per-test.js';
 import { INDEXED_STATUS_200, RawH2 } from './test-support/raw-h2.js';
 
 const SVID = '§6.1 bad SVID';
@@ -37,28 +28,7 @@ const TRUST_DOMAIN = '§6.2 trust domain';
 const HBONE = '§6.3 bad HBONE request';
 const PLAINTEXT = '§6.4 plaintext / no client cert';
 
-let r: Rig | undefined;
-let up: Upstream | undefined;
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-  await r?.close();
-  await up?.close();
-  r = undefined;
-  up = undefined;
-});
-
-async function setup(opts: RigOptions = {}): Promise<{ r: Rig; target: string }> {
-  up = await tcpUpstream(echo);
-  r = await rig(opts);
-  return { r, target: `127.0.0.1:${up.port}` };
-}
-
-async function echoOnce(tunnel: Duplex, text: string): Promise<number> {
-  const got = drain(tunnel);
-  tunnel.end(text);
-  return (await got).bytes;
-}
+const { cleanups, setup } = rigPerTest();
 
 /** A node:http2 client session presenting the rig's client certificate. */
 async function rawSession(rig: Rig): Promise<http2.ClientHttp2Session> {

@@ -1,7 +1,7 @@
 import { connect as netConnect } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TcpDialer } from './client-connection.js';
 import {
   AbortedError,
@@ -11,35 +11,13 @@ import {
   IdentityMismatchError,
   PoolClosedError,
 } from './errors.js';
-import {
-  drain,
-  echo,
-  rig,
-  tcpUpstream,
-  type Rig,
-  type RigOptions,
-  type Upstream,
-} from './test-support/harness.js';
+import { drain } from './test-support/harness.js';
+import { rigPerTest } from './test-support/rig-per-test.js';
 import { ManualTimers } from './test-support/manual-timers.js';
 import { testMesh } from './test-support/pki.js';
 import type { HboneTunnel } from './tunnel.js';
 
-let r: Rig | undefined;
-let up: Upstream | undefined;
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-  await r?.close();
-  await up?.close();
-  r = undefined;
-  up = undefined;
-});
-
-async function setup(opts: RigOptions = {}): Promise<{ r: Rig; target: string }> {
-  up = await tcpUpstream(echo);
-  r = await rig(opts);
-  return { r, target: `127.0.0.1:${up.port}` };
-}
+const { cleanups, setup } = rigPerTest();
 
 async function until(cond: () => boolean): Promise<void> {
   while (!cond()) await new Promise((res) => setTimeout(res, 5));

@@ -1,48 +1,17 @@
 import http2 from 'node:http2';
 import { X509Certificate } from 'node:crypto';
-import type { Duplex } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectStatusError, HboneConfigError, HboneError } from './errors.js';
 import type { AuthorizeDecision, InboundRequest } from './server.js';
-import {
-  dialTarget,
-  drain,
-  echo,
-  rig,
-  sharedMesh,
-  tcpUpstream,
-  type Rig,
-  type RigOptions,
-  type Upstream,
-} from './test-support/harness.js';
+import { dialTarget, echo, sharedMesh, tcpUpstream } from './test-support/harness.js';
+import { echoOnce, rigPerTest } from './test-support/rig-per-test.js';
 
-let r: Rig | undefined;
-let up: Upstream | undefined;
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-  await r?.close();
-  await up?.close();
-  r = undefined;
-  up = undefined;
-});
-
-async function setup(opts: RigOptions = {}): Promise<{ r: Rig; target: string }> {
-  up = await tcpUpstream(echo);
-  r = await rig(opts);
-  return { r, target: `127.0.0.1:${up.port}` };
-}
+const { cleanups, setup } = rigPerTest();
 
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
   let resolve!: (v: T) => void;
   const promise = new Promise<T>((res) => (resolve = res));
   return { promise, resolve };
-}
-
-async function echoOnce(tunnel: Duplex, text: string): Promise<number> {
-  const got = drain(tunnel);
-  tunnel.end(text);
-  return (await got).bytes;
 }
 
 describe('HBONE server: answering CONNECT', () => {
@@ -81,7 +50,7 @@ describe('HBONE server: answering CONNECT', () => {
 
   it('gives the hooks the verified client identity, the parsed target, the headers and the TCP peer', async () => {
     const seen: InboundRequest[] = [];
-    const { r, target } = await setup({
+    const { r, target, up } = await setup({
       authorize: (req) => {
         seen.push(req);
         return Promise.resolve({
@@ -103,7 +72,7 @@ describe('HBONE server: answering CONNECT', () => {
     await echoOnce(tunnel, 'x');
     const req = seen[0]!;
     expect(req.peer.uri).toBe('spiffe://cluster.local/ns/ns-a/sa/client');
-    expect(req.target).toMatchObject({ ip: '127.0.0.1', port: up!.port, family: 4 });
+    expect(req.target).toMatchObject({ ip: '127.0.0.1', port: up.port, family: 4 });
     expect(req.headers.baggage).toBe('k8s.namespace.name=ns-a,service.name=client');
     expect(req.headers.forwarded).toBe('for="10.9.9.9:1234";host=echo.ns-b.svc.cluster.local');
     expect(req.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
