@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { mmdebstrapArgs, MMDEBSTRAP_DPKG_OPTIONS } from '@ambient-ts/kind-node-image';
 import type { Progress } from '@ambient-ts/local-cluster';
 import { runLines } from './run-lines.js';
 
@@ -48,14 +49,6 @@ export const BASE_IMAGE_NAME = 'localhost/ambient-ts/node-base';
  */
 export const BASE_PACKAGES = ['nodejs', 'ca-certificates', 'iptables', 'iproute2', 'ipset', 'curl'];
 
-/** No man pages, docs (copyright kept) or translations: nothing in the images reads them. */
-const DPKG_OPTIONS = [
-  'path-exclude=/usr/share/man/*',
-  'path-exclude=/usr/share/info/*',
-  'path-exclude=/usr/share/locale/*',
-  'path-exclude=/usr/share/doc/*',
-  'path-include=/usr/share/doc/*/copyright',
-];
 /** Bumped when the way the base is made changes (part of the cache key). */
 const RECIPE_VERSION = 1;
 
@@ -97,7 +90,7 @@ export function defaultRecipe(): BaseRecipe {
 
 export function recipeHash(recipe: BaseRecipe): string {
   return createHash('sha256')
-    .update(JSON.stringify({ ...recipe, dpkg: DPKG_OPTIONS, v: RECIPE_VERSION }))
+    .update(JSON.stringify({ ...recipe, dpkg: MMDEBSTRAP_DPKG_OPTIONS, v: RECIPE_VERSION }))
     .digest('hex')
     .slice(0, 16);
 }
@@ -147,22 +140,11 @@ export async function ensureDebianBase(
     await mkdir(cacheDir, { recursive: true });
     const partial = `${tarball}.partial-${process.pid}.tar`;
     try {
-      await runLines(
-        [
-          'mmdebstrap',
-          '--variant=minbase',
-          `--include=${recipe.packages.join(',')}`,
-          ...DPKG_OPTIONS.map((o) => `--dpkgopt=${o}`),
-          recipe.suite,
-          partial,
-          recipe.mirror,
-        ],
-        {
-          onLine: (l) => {
-            if (l.trim() !== '') progress(`base: ${l}`);
-          },
+      await runLines(['mmdebstrap', ...mmdebstrapArgs(recipe, recipe.mirror, partial)], {
+        onLine: (l) => {
+          if (l.trim() !== '') progress(`base: ${l}`);
         },
-      );
+      });
     } catch (err) {
       await rm(partial, { force: true });
       const missing = (err as { code?: string }).code === 'ENOENT';

@@ -10,7 +10,12 @@ export {
   PAUSE_TOOL,
   type GoTool,
 } from './go-tools.js';
-export { ensureRootfs, type RootfsRecipe } from './rootfs.js';
+export {
+  ensureRootfs,
+  mmdebstrapArgs,
+  MMDEBSTRAP_DPKG_OPTIONS,
+  type RootfsRecipe,
+} from './rootfs.js';
 export { nodeFiles, SHIELDED_SYSCTLS, PRELOAD_DIR, type NodeFile } from './node-files.js';
 export {
   KIND_VERSION,

@@ -16,8 +16,11 @@ export interface RootfsRecipe {
   readonly packages: readonly string[];
 }
 
-/** No man pages, docs (copyright kept) or translations: nothing on a node reads them. */
-const DPKG_OPTIONS = [
+/**
+ * No man pages, docs (copyright kept) or translations: nothing on a node or in
+ * an image reads them. Shared with e2e's image base, whose cache key hashes them.
+ */
+export const MMDEBSTRAP_DPKG_OPTIONS: readonly string[] = [
   'path-exclude=/usr/share/man/*',
   'path-exclude=/usr/share/info/*',
   'path-exclude=/usr/share/locale/*',
@@ -29,16 +32,21 @@ const RECIPE_VERSION = 1;
 
 export function recipeHash(recipe: RootfsRecipe): string {
   return createHash('sha256')
-    .update(JSON.stringify({ v: RECIPE_VERSION, ...recipe, o: DPKG_OPTIONS }))
+    .update(JSON.stringify({ v: RECIPE_VERSION, ...recipe, o: MMDEBSTRAP_DPKG_OPTIONS }))
     .digest('hex')
     .slice(0, 12);
 }
 
-export function mmdebstrapArgs(recipe: RootfsRecipe, mirror: string, out: string): string[] {
+/** mmdebstrap's arguments for a minbase `suite` plus `packages`, written as a tarball to `out`. */
+export function mmdebstrapArgs(
+  recipe: Pick<RootfsRecipe, 'suite' | 'packages'>,
+  mirror: string,
+  out: string,
+): string[] {
   return [
     '--variant=minbase',
     `--include=${recipe.packages.join(',')}`,
-    ...DPKG_OPTIONS.map((o) => `--dpkgopt=${o}`),
+    ...MMDEBSTRAP_DPKG_OPTIONS.map((o) => `--dpkgopt=${o}`),
     recipe.suite,
     out,
     mirror,
