@@ -7,7 +7,7 @@
 // claiming a waypoint's node.id got its listeners; /debug/syncz answered
 // anyone on :15014 and :8080.
 
-import { credentials, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAttack } from '@ambient-ts/security-table';
 import {
@@ -18,12 +18,15 @@ import {
 } from '@ambient-ts/spiffe';
 import { namespace, pod, service, waypointGateway } from './ambient/testing/fixtures.js';
 import { fakeTokenReviewer } from './ca/testing/fake-token-review.js';
-import { loadConfig } from './config.js';
 import { DEBUG_AUTHORIZATION_HEADER } from './debug/debug-auth.js';
-import { Istiod, type StartedIstiod } from './istiod.js';
+import type { Istiod, StartedIstiod } from './istiod.js';
 import { RESOURCES } from './kube/resources.js';
 import { FakeKubeApi } from './kube/testing/fake-kube-api.js';
-import { silentLogger } from './runtime/logger.js';
+import {
+  ISTIOD_CHANNEL_OPTIONS,
+  istiodTls,
+  startLoopbackIstiod,
+} from './testing/loopback-istiod.js';
 import { RecordingAdsClient } from './xds/testing/recording-ads-client.js';
 
 const XDS = '12.2 xDS authn';
@@ -50,21 +53,10 @@ interface ClientOptions {
 
 /** A proxy's delta-ADS client over TLS to :15012, verifying istiod's certificate. */
 function proxy(o: ClientOptions): RecordingAdsClient {
-  const root = Buffer.from(istiod.ca.authority?.rootCertPem ?? '');
-  const tls = o.certificate
-    ? credentials.createSsl(
-        root,
-        Buffer.from(o.certificate.keyPem),
-        Buffer.from(o.certificate.chainPem),
-      )
-    : credentials.createSsl(root);
   const c = new RecordingAdsClient({
     target: `127.0.0.1:${started.grpc.secure}`,
-    credentials: tls,
-    channelOptions: {
-      'grpc.ssl_target_name_override': 'istiod.istio-system.svc',
-      'grpc.default_authority': 'istiod.istio-system.svc',
-    },
+    credentials: istiodTls(istiod, o.certificate),
+    channelOptions: ISTIOD_CHANNEL_OPTIONS,
     nodeId: o.nodeId,
     ...(o.token !== undefined && { token: o.token }),
     ...(o.waypointListeners && { waypointListeners: true }),
@@ -145,17 +137,7 @@ beforeAll(async () => {
     },
   });
   // No GRPC_ADDR: plaintext xDS is off, as by default.
-  const config = loadConfig(
-    {
-      SECURE_GRPC_ADDR: '127.0.0.1:0',
-      MONITORING_ADDR: '127.0.0.1:0',
-      HTTP_ADDR: '127.0.0.1:0',
-      PILOT_DEBOUNCE_AFTER: '10ms',
-    },
-    [],
-  );
-  istiod = new Istiod({ config, api, logger: () => silentLogger });
-  started = await istiod.start();
+  ({ istiod, started } = await startLoopbackIstiod(api));
 }, 60_000);
 
 afterAll(async () => {

@@ -2,7 +2,7 @@
 // real CA, the delta-ADS runtime, test xDS clients from xds-types — with the
 // Kubernetes API replaced by an in-memory fake whose watches the test drives.
 
-import { credentials, Metadata, status } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import { create } from '@bufbuild/protobuf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -20,12 +20,15 @@ import {
   waypointGateway,
 } from './ambient/testing/fixtures.js';
 import { fakeTokenReviewer } from './ca/testing/fake-token-review.js';
-import { loadConfig } from './config.js';
-import { Istiod, type StartedIstiod } from './istiod.js';
+import type { Istiod, StartedIstiod } from './istiod.js';
 import { RESOURCES } from './kube/resources.js';
 import { FakeKubeApi } from './kube/testing/fake-kube-api.js';
 import type { ConfigMap, KubeObject } from './kube/objects.js';
-import { silentLogger } from './runtime/logger.js';
+import {
+  ISTIOD_CHANNEL_OPTIONS,
+  istiodTls,
+  startLoopbackIstiod,
+} from './testing/loopback-istiod.js';
 import { RecordingAdsClient } from './xds/testing/recording-ads-client.js';
 
 const UID = (name: string): string => `Kubernetes//Pod/default/${name}`;
@@ -64,19 +67,8 @@ beforeAll(async () => {
     'ztunnel-token': { namespace: 'istio-system', serviceAccount: 'ztunnel' },
     'istioctl-token': { namespace: 'istio-system', serviceAccount: 'default' },
   });
-  // GRPC_ADDR turns the plaintext (development) xDS port on; off by default.
-  const config = loadConfig(
-    {
-      GRPC_ADDR: '127.0.0.1:0',
-      SECURE_GRPC_ADDR: '127.0.0.1:0',
-      MONITORING_ADDR: '127.0.0.1:0',
-      HTTP_ADDR: '127.0.0.1:0',
-      PILOT_DEBOUNCE_AFTER: '10ms',
-    },
-    [],
-  );
-  istiod = new Istiod({ config, api, logger: () => silentLogger });
-  started = await istiod.start();
+  // Plaintext (development) xDS on too; off by default.
+  ({ istiod, started } = await startLoopbackIstiod(api, { plaintextXds: true }));
 }, 60_000);
 
 afterAll(async () => {
@@ -183,11 +175,8 @@ describe('istiod in process', () => {
 
   it('serves xDS and the CA over TLS with istiod’s certificate for istiod.istio-system.svc', async () => {
     const root = istiod.ca.authority?.rootCertPem ?? '';
-    const tls = credentials.createSsl(Buffer.from(root));
-    const channelOptions = {
-      'grpc.ssl_target_name_override': 'istiod.istio-system.svc',
-      'grpc.default_authority': 'istiod.istio-system.svc',
-    };
+    const tls = istiodTls(istiod);
+    const channelOptions = ISTIOD_CHANNEL_OPTIONS;
     const c = client({
       target: `127.0.0.1:${started.grpc.secure}`,
       token: 'ztunnel-token',
