@@ -10,10 +10,11 @@ import { create } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
 import { recordAttack } from '@ambient-ts/security-table';
 import { AUTHORIZATION_TYPE_URL, security } from '@ambient-ts/xds-types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoServer, exchange, type EchoServer } from './harness/apps.js';
+import { describe, expect, it } from 'vitest';
+import { echoServer, exchange } from './harness/apps.js';
 import { labUnavailable } from './harness/lab.js';
-import { Mesh, until, type MeshPod } from './harness/mesh.js';
+import { type Mesh, until, type MeshPod } from './harness/mesh.js';
+import { meshForSuite } from './harness/mesh-suite.js';
 
 const FINDING = '12.1 fail-closed authz';
 
@@ -25,7 +26,6 @@ describe.skipIf(labUnavailable !== undefined)(
     let alpha: MeshPod;
     let beta: MeshPod;
     let gamma: MeshPod;
-    const servers: EchoServer[] = [];
 
     /** 'served' when the app greeted us, else how the attempt failed. */
     async function attempt(to: MeshPod): Promise<string> {
@@ -44,27 +44,16 @@ describe.skipIf(labUnavailable !== undefined)(
       return type?.lastNackError ?? '';
     };
 
-    beforeAll(async () => {
-      mesh = await Mesh.create();
-      try {
-        await mesh.ztunnel('node1');
-        await mesh.ztunnel('node2');
-        client = await mesh.pod('node1', 'fc-client');
-        alpha = await mesh.pod('node2', 'fc-alpha', { namespace: 'alpha' });
-        beta = await mesh.pod('node2', 'fc-beta', { namespace: 'beta' });
-        gamma = await mesh.pod('node2', 'fc-gamma', { namespace: 'gamma' });
-        for (const pod of [alpha, beta, gamma]) servers.push(echoServer(pod.netns, pod.name, 8080));
-        await mesh.synced();
-        await mesh.ready();
-        for (const pod of [client, alpha, beta, gamma]) await mesh.serving(pod);
-      } catch (err) {
-        await mesh.close();
-        throw err;
-      }
-    });
-    afterAll(async () => {
-      for (const s of servers) await s.close();
-      await mesh?.close();
+    meshForSuite(async (m, apps) => {
+      mesh = m;
+      await mesh.ztunnel('node1');
+      await mesh.ztunnel('node2');
+      client = await mesh.pod('node1', 'fc-client');
+      alpha = await mesh.pod('node2', 'fc-alpha', { namespace: 'alpha' });
+      beta = await mesh.pod('node2', 'fc-beta', { namespace: 'beta' });
+      gamma = await mesh.pod('node2', 'fc-gamma', { namespace: 'gamma' });
+      for (const pod of [alpha, beta, gamma]) apps.push(echoServer(pod.netns, pod.name, 8080));
+      return [client, alpha, beta, gamma];
     });
 
     it('applies the valid policy of the response, NACKs the bad one by name, and denies in its scope', async () => {

@@ -6,10 +6,11 @@
 
 import { recordAttack } from '@ambient-ts/security-table';
 import { security } from '@ambient-ts/xds-types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dial, echoServer, outcome, type EchoServer } from './harness/apps.js';
+import { describe, expect, it } from 'vitest';
+import { dial, echoServer, outcome } from './harness/apps.js';
 import { labUnavailable } from './harness/lab.js';
-import { Mesh, until, type MeshPod } from './harness/mesh.js';
+import { type Mesh, until, type MeshPod } from './harness/mesh.js';
+import { meshForSuite } from './harness/mesh-suite.js';
 
 describe.skipIf(labUnavailable !== undefined)(
   `vanished workload${labUnavailable ? ` (skipped: ${labUnavailable})` : ''}`,
@@ -17,27 +18,14 @@ describe.skipIf(labUnavailable !== undefined)(
     let mesh: Mesh;
     let client: MeshPod;
     let server: MeshPod;
-    let echo: EchoServer | undefined;
-
-    beforeAll(async () => {
-      mesh = await Mesh.create();
-      try {
-        await mesh.ztunnel('node1');
-        await mesh.ztunnel('node2');
-        client = await mesh.pod('node1', 'vw-client');
-        server = await mesh.pod('node2', 'vw-server', { namespace: 'vanishing' });
-        echo = echoServer(server.netns, server.name, 8080);
-        await mesh.synced();
-        await mesh.ready();
-        for (const pod of [client, server]) await mesh.serving(pod);
-      } catch (err) {
-        await mesh.close();
-        throw err;
-      }
-    });
-    afterAll(async () => {
-      await echo?.close();
-      await mesh?.close();
+    meshForSuite(async (m, apps) => {
+      mesh = m;
+      await mesh.ztunnel('node1');
+      await mesh.ztunnel('node2');
+      client = await mesh.pod('node1', 'vw-client');
+      server = await mesh.pod('node2', 'vw-server', { namespace: 'vanishing' });
+      apps.push(echoServer(server.netns, server.name, 8080));
+      return [client, server];
     });
 
     it('closes an open connection to a workload removed from xDS at the next re-check', async () => {
