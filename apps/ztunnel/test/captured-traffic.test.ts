@@ -2,10 +2,11 @@
 // on one node and across nodes, with the access log and metrics checked
 // against what the apps actually sent and received.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dial, echoServer, exchange, outcome, type EchoServer } from './harness/apps.js';
 import { labUnavailable } from './harness/lab.js';
-import { Mesh, sumMetric, until, type MeshPod } from './harness/mesh.js';
+import { type Mesh, sumMetric, until, type MeshPod } from './harness/mesh.js';
+import { meshForSuite } from './harness/mesh-suite.js';
 
 describe.skipIf(labUnavailable !== undefined)(
   `captured pods${labUnavailable ? ` (skipped: ${labUnavailable})` : ''}`,
@@ -16,30 +17,19 @@ describe.skipIf(labUnavailable !== undefined)(
     let remote: MeshPod;
     const servers: EchoServer[] = [];
 
-    beforeAll(async () => {
-      mesh = await Mesh.create();
-      try {
-        await mesh.ztunnel('node1');
-        await mesh.ztunnel('node2');
-        client = await mesh.pod('node1', 'client');
-        local = await mesh.pod('node1', 'server-a');
-        remote = await mesh.pod('node2', 'server-b');
-        servers.push(
-          echoServer(local.netns, 'server-a', 8080),
-          echoServer(remote.netns, 'server-b', 8080),
-          echoServer(client.netns, 'client-self', 9090),
-        );
-        await mesh.synced();
-        await mesh.ready();
-        for (const p of [client, local, remote]) await mesh.serving(p);
-      } catch (err) {
-        await mesh.close();
-        throw err;
-      }
-    });
-    afterAll(async () => {
-      for (const s of servers) await s.close();
-      await mesh?.close();
+    meshForSuite(servers, async (m) => {
+      mesh = m;
+      await mesh.ztunnel('node1');
+      await mesh.ztunnel('node2');
+      client = await mesh.pod('node1', 'client');
+      local = await mesh.pod('node1', 'server-a');
+      remote = await mesh.pod('node2', 'server-b');
+      servers.push(
+        echoServer(local.netns, 'server-a', 8080),
+        echoServer(remote.netns, 'server-b', 8080),
+        echoServer(client.netns, 'client-self', 9090),
+      );
+      return [client, local, remote];
     });
 
     it('carries a connection between two pods on the same node over HBONE, and the app sees the client IP', async () => {

@@ -11,7 +11,7 @@ import { AnySchema } from '@bufbuild/protobuf/wkt';
 import { recordAttack } from '@ambient-ts/security-table';
 import { AUTHORIZATION_TYPE_URL, security } from '@ambient-ts/xds-types';
 import { describe, expect, it } from 'vitest';
-import { echoServer, exchange } from './harness/apps.js';
+import { echoServer, exchange, type EchoServer } from './harness/apps.js';
 import { labUnavailable } from './harness/lab.js';
 import { type Mesh, until, type MeshPod } from './harness/mesh.js';
 import { meshForSuite } from './harness/mesh-suite.js';
@@ -44,7 +44,8 @@ describe.skipIf(labUnavailable !== undefined)(
       return type?.lastNackError ?? '';
     };
 
-    meshForSuite(async (m, apps) => {
+    const servers: EchoServer[] = [];
+    meshForSuite(servers, async (m) => {
       mesh = m;
       await mesh.ztunnel('node1');
       await mesh.ztunnel('node2');
@@ -52,7 +53,7 @@ describe.skipIf(labUnavailable !== undefined)(
       alpha = await mesh.pod('node2', 'fc-alpha', { namespace: 'alpha' });
       beta = await mesh.pod('node2', 'fc-beta', { namespace: 'beta' });
       gamma = await mesh.pod('node2', 'fc-gamma', { namespace: 'gamma' });
-      for (const pod of [alpha, beta, gamma]) apps.push(echoServer(pod.netns, pod.name, 8080));
+      for (const pod of [alpha, beta, gamma]) servers.push(echoServer(pod.netns, pod.name, 8080));
       return [client, alpha, beta, gamma];
     });
 

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dial, echoServer, exchange, outcome, type EchoServer } from './harness/apps.js';
 import { labUnavailable } from './harness/lab.js';
 import { Mesh, until, type MeshPod } from './harness/mesh.js';
+import { meshForSuite } from './harness/mesh-suite.js';
 import { TestZdsServer } from './harness/zds-server.js';
 
 /** Writes `text` and resolves with the next chunk the server sends back. */
@@ -39,29 +40,18 @@ describe.skipIf(labUnavailable !== undefined)(
     let doomed: MeshPod;
     const servers: EchoServer[] = [];
 
-    beforeAll(async () => {
-      mesh = await Mesh.create();
-      try {
-        await mesh.ztunnel('node1');
-        await mesh.ztunnel('node2');
-        client = await mesh.pod('node1', 'client');
-        server = await mesh.pod('node2', 'server');
-        doomed = await mesh.pod('node2', 'doomed');
-        servers.push(
-          echoServer(server.netns, 'server', 8080),
-          echoServer(doomed.netns, 'doomed', 8080),
-        );
-        await mesh.synced();
-        await mesh.ready();
-        for (const p of [client, server, doomed]) await mesh.serving(p);
-      } catch (err) {
-        await mesh.close();
-        throw err;
-      }
-    });
-    afterAll(async () => {
-      for (const s of servers) await s.close();
-      await mesh?.close();
+    meshForSuite(servers, async (m) => {
+      mesh = m;
+      await mesh.ztunnel('node1');
+      await mesh.ztunnel('node2');
+      client = await mesh.pod('node1', 'client');
+      server = await mesh.pod('node2', 'server');
+      doomed = await mesh.pod('node2', 'doomed');
+      servers.push(
+        echoServer(server.netns, 'server', 8080),
+        echoServer(doomed.netns, 'doomed', 8080),
+      );
+      return [client, server, doomed];
     });
 
     it('keeps existing and new connections working while istiod is gone, and reconnects when it is back', async () => {

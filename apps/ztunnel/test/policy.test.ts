@@ -14,10 +14,11 @@ import {
   type SpiffeId,
 } from '@ambient-ts/spiffe';
 import { security } from '@ambient-ts/xds-types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dial, echoServer, exchange, outcome, type EchoServer } from './harness/apps.js';
 import { labUnavailable } from './harness/lab.js';
-import { ipBytes, Mesh, sumMetric, until, type MeshPod } from './harness/mesh.js';
+import { ipBytes, type Mesh, sumMetric, until, type MeshPod } from './harness/mesh.js';
+import { meshForSuite } from './harness/mesh-suite.js';
 
 const exact = (value: string) => ({ matchType: { case: 'exact' as const, value } });
 
@@ -70,81 +71,70 @@ describe.skipIf(labUnavailable !== undefined)(
     const p = {} as Record<PodName, MeshPod>;
     const servers: EchoServer[] = [];
 
-    beforeAll(async () => {
-      mesh = await Mesh.create();
-      try {
-        await mesh.ztunnel('node1');
-        await mesh.ztunnel('node2');
-        p.clientA = await mesh.pod('node1', 'client-a');
-        p.clientB = await mesh.pod('node1', 'client-b');
-        p.devClient = await mesh.pod('node1', 'dev-client', { namespace: 'dev' });
-        p.rogue = await mesh.pod('node1', 'rogue', { captured: false });
-        p.guarded = await mesh.pod('node2', 'guarded', {
-          workload: { authorizationPolicies: ['default/allow-client-a'] },
-        });
-        p.prod = await mesh.pod('node2', 'prod-srv', { namespace: 'prod' });
-        p.ports = await mesh.pod('node2', 'ports-srv', {
-          workload: { authorizationPolicies: ['default/only-8080'] },
-        });
-        p.ipsrv = await mesh.pod('node2', 'ip-srv', {
-          workload: { authorizationPolicies: ['default/deny-client-b-ip'] },
-        });
-        p.change = await mesh.pod('node2', 'change-srv', { namespace: 'changing' });
-        mesh.cp.setPolicy({
-          name: 'allow-client-a',
-          namespace: 'default',
-          scope: security.Scope.WORKLOAD_SELECTOR,
-          action: security.Action.ALLOW,
-          rules: [
-            {
-              clauses: [
-                { matches: [{ principals: [exact('cluster.local/ns/default/sa/client-a')] }] },
-              ],
-            },
-          ],
-        });
-        mesh.cp.setPolicy({
-          name: 'deny-dev',
-          namespace: 'prod',
-          scope: security.Scope.NAMESPACE,
-          action: security.Action.DENY,
-          rules: [{ clauses: [{ matches: [{ namespaces: [exact('dev')] }] }] }],
-        });
-        mesh.cp.setPolicy({
-          name: 'only-8080',
-          namespace: 'default',
-          scope: security.Scope.WORKLOAD_SELECTOR,
-          action: security.Action.ALLOW,
-          rules: [{ clauses: [{ matches: [{ destinationPorts: [8080] }] }] }],
-        });
-        mesh.cp.setPolicy({
-          name: 'deny-client-b-ip',
-          namespace: 'default',
-          scope: security.Scope.WORKLOAD_SELECTOR,
-          action: security.Action.DENY,
-          rules: [
-            {
-              clauses: [
-                { matches: [{ sourceIps: [{ address: ipBytes(p.clientB.ip), length: 32 }] }] },
-              ],
-            },
-          ],
-        });
-        for (const pod of [p.guarded, p.prod, p.ports, p.ipsrv, p.change]) {
-          servers.push(echoServer(pod.netns, pod.name, 8080));
-        }
-        servers.push(echoServer(p.ports.netns, 'ports-9090', 9090));
-        await mesh.synced();
-        await mesh.ready();
-        for (const pod of Object.values(p)) if (pod.captured) await mesh.serving(pod);
-      } catch (err) {
-        await mesh.close();
-        throw err;
+    meshForSuite(servers, async (m) => {
+      mesh = m;
+      await mesh.ztunnel('node1');
+      await mesh.ztunnel('node2');
+      p.clientA = await mesh.pod('node1', 'client-a');
+      p.clientB = await mesh.pod('node1', 'client-b');
+      p.devClient = await mesh.pod('node1', 'dev-client', { namespace: 'dev' });
+      p.rogue = await mesh.pod('node1', 'rogue', { captured: false });
+      p.guarded = await mesh.pod('node2', 'guarded', {
+        workload: { authorizationPolicies: ['default/allow-client-a'] },
+      });
+      p.prod = await mesh.pod('node2', 'prod-srv', { namespace: 'prod' });
+      p.ports = await mesh.pod('node2', 'ports-srv', {
+        workload: { authorizationPolicies: ['default/only-8080'] },
+      });
+      p.ipsrv = await mesh.pod('node2', 'ip-srv', {
+        workload: { authorizationPolicies: ['default/deny-client-b-ip'] },
+      });
+      p.change = await mesh.pod('node2', 'change-srv', { namespace: 'changing' });
+      mesh.cp.setPolicy({
+        name: 'allow-client-a',
+        namespace: 'default',
+        scope: security.Scope.WORKLOAD_SELECTOR,
+        action: security.Action.ALLOW,
+        rules: [
+          {
+            clauses: [
+              { matches: [{ principals: [exact('cluster.local/ns/default/sa/client-a')] }] },
+            ],
+          },
+        ],
+      });
+      mesh.cp.setPolicy({
+        name: 'deny-dev',
+        namespace: 'prod',
+        scope: security.Scope.NAMESPACE,
+        action: security.Action.DENY,
+        rules: [{ clauses: [{ matches: [{ namespaces: [exact('dev')] }] }] }],
+      });
+      mesh.cp.setPolicy({
+        name: 'only-8080',
+        namespace: 'default',
+        scope: security.Scope.WORKLOAD_SELECTOR,
+        action: security.Action.ALLOW,
+        rules: [{ clauses: [{ matches: [{ destinationPorts: [8080] }] }] }],
+      });
+      mesh.cp.setPolicy({
+        name: 'deny-client-b-ip',
+        namespace: 'default',
+        scope: security.Scope.WORKLOAD_SELECTOR,
+        action: security.Action.DENY,
+        rules: [
+          {
+            clauses: [
+              { matches: [{ sourceIps: [{ address: ipBytes(p.clientB.ip), length: 32 }] }] },
+            ],
+          },
+        ],
+      });
+      for (const pod of [p.guarded, p.prod, p.ports, p.ipsrv, p.change]) {
+        servers.push(echoServer(pod.netns, pod.name, 8080));
       }
-    });
-    afterAll(async () => {
-      for (const s of servers) await s.close();
-      await mesh?.close();
+      servers.push(echoServer(p.ports.netns, 'ports-9090', 9090));
+      return Object.values(p).filter((pod) => pod.captured);
     });
 
     it('allows by principal and denies every other peer, logging the policy rejection', async () => {

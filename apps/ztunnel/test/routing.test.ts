@@ -3,10 +3,11 @@
 // service has no healthy endpoint.
 
 import { workload as wl } from '@ambient-ts/xds-types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dial, echoServer, exchange, outcome, type EchoServer } from './harness/apps.js';
 import { labUnavailable } from './harness/lab.js';
-import { ipBytes, Mesh, sumMetric, until, type MeshPod } from './harness/mesh.js';
+import { ipBytes, type Mesh, sumMetric, until, type MeshPod } from './harness/mesh.js';
+import { meshForSuite } from './harness/mesh-suite.js';
 
 const VIP = '198.18.100.1';
 const EMPTY_VIP = '198.18.100.2';
@@ -24,55 +25,43 @@ describe.skipIf(labUnavailable !== undefined)(
     let outside: MeshPod;
     const servers: EchoServer[] = [];
 
-    beforeAll(async () => {
-      mesh = await Mesh.create();
-      try {
-        await mesh.ztunnel('node1');
-        await mesh.ztunnel('node2');
-        const svc = { [`default/${HOST}`]: { ports: [{ servicePort: 80, targetPort: 8080 }] } };
-        client = await mesh.pod('node1', 'client');
-        a = await mesh.pod('node1', 'echo-a', {
-          serviceAccount: 'echo',
-          workload: { services: svc },
-        });
-        b = await mesh.pod('node2', 'echo-b', {
-          serviceAccount: 'echo',
-          workload: { services: svc },
-        });
-        sick = await mesh.pod('node2', 'echo-sick', {
-          serviceAccount: 'echo',
-          workload: { services: svc, status: wl.WorkloadStatus.UNHEALTHY },
-        });
-        // In xDS but not captured (tunnel protocol NONE), and not in the mesh at all.
-        plain = await mesh.pod('node2', 'plain', { captured: false });
-        outside = await mesh.pod('node2', 'outside', { captured: false, xds: false });
-        mesh.service({
-          name: 'echo',
-          namespace: 'default',
-          hostname: HOST,
-          addresses: [{ network: '', address: ipBytes(VIP) }],
-          ports: [{ servicePort: 80, targetPort: 8080 }],
-        });
-        mesh.service({
-          name: 'empty',
-          namespace: 'default',
-          hostname: 'empty.default.svc.cluster.local',
-          addresses: [{ network: '', address: ipBytes(EMPTY_VIP) }],
-          ports: [{ servicePort: 80, targetPort: 8080 }],
-        });
-        for (const p of [a, b, sick, plain, outside])
-          servers.push(echoServer(p.netns, p.name, 8080));
-        await mesh.synced();
-        await mesh.ready();
-        for (const p of [client, a, b, sick]) await mesh.serving(p);
-      } catch (err) {
-        await mesh.close();
-        throw err;
-      }
-    });
-    afterAll(async () => {
-      for (const s of servers) await s.close();
-      await mesh?.close();
+    meshForSuite(servers, async (m) => {
+      mesh = m;
+      await mesh.ztunnel('node1');
+      await mesh.ztunnel('node2');
+      const svc = { [`default/${HOST}`]: { ports: [{ servicePort: 80, targetPort: 8080 }] } };
+      client = await mesh.pod('node1', 'client');
+      a = await mesh.pod('node1', 'echo-a', {
+        serviceAccount: 'echo',
+        workload: { services: svc },
+      });
+      b = await mesh.pod('node2', 'echo-b', {
+        serviceAccount: 'echo',
+        workload: { services: svc },
+      });
+      sick = await mesh.pod('node2', 'echo-sick', {
+        serviceAccount: 'echo',
+        workload: { services: svc, status: wl.WorkloadStatus.UNHEALTHY },
+      });
+      // In xDS but not captured (tunnel protocol NONE), and not in the mesh at all.
+      plain = await mesh.pod('node2', 'plain', { captured: false });
+      outside = await mesh.pod('node2', 'outside', { captured: false, xds: false });
+      mesh.service({
+        name: 'echo',
+        namespace: 'default',
+        hostname: HOST,
+        addresses: [{ network: '', address: ipBytes(VIP) }],
+        ports: [{ servicePort: 80, targetPort: 8080 }],
+      });
+      mesh.service({
+        name: 'empty',
+        namespace: 'default',
+        hostname: 'empty.default.svc.cluster.local',
+        addresses: [{ network: '', address: ipBytes(EMPTY_VIP) }],
+        ports: [{ servicePort: 80, targetPort: 8080 }],
+      });
+      for (const p of [a, b, sick, plain, outside]) servers.push(echoServer(p.netns, p.name, 8080));
+      return [client, a, b, sick];
     });
 
     it('load-balances a service VIP over its healthy endpoints, addressing each pod (not the VIP) over HBONE', async () => {

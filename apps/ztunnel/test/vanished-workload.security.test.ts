@@ -7,7 +7,7 @@
 import { recordAttack } from '@ambient-ts/security-table';
 import { security } from '@ambient-ts/xds-types';
 import { describe, expect, it } from 'vitest';
-import { dial, echoServer, outcome } from './harness/apps.js';
+import { dial, echoServer, outcome, type EchoServer } from './harness/apps.js';
 import { labUnavailable } from './harness/lab.js';
 import { type Mesh, until, type MeshPod } from './harness/mesh.js';
 import { meshForSuite } from './harness/mesh-suite.js';
@@ -18,13 +18,14 @@ describe.skipIf(labUnavailable !== undefined)(
     let mesh: Mesh;
     let client: MeshPod;
     let server: MeshPod;
-    meshForSuite(async (m, apps) => {
+    const servers: EchoServer[] = [];
+    meshForSuite(servers, async (m) => {
       mesh = m;
       await mesh.ztunnel('node1');
       await mesh.ztunnel('node2');
       client = await mesh.pod('node1', 'vw-client');
       server = await mesh.pod('node2', 'vw-server', { namespace: 'vanishing' });
-      apps.push(echoServer(server.netns, server.name, 8080));
+      servers.push(echoServer(server.netns, server.name, 8080));
       return [client, server];
     });
 

@@ -8,20 +8,20 @@ import type { EchoServer } from './apps.js';
 import { Mesh, type MeshPod } from './mesh.js';
 
 /**
- * Registers the describe block's beforeAll/afterAll. `build` gets the new mesh
- * and a list to push its apps to (closed after the tests); it returns the pods
- * whose ztunnel must be serving before the tests start.
+ * Registers the describe block's beforeAll/afterAll. `build` gets the new mesh,
+ * pushes the apps it starts to `apps` (closed after the tests, in order) and
+ * returns the pods whose ztunnel must be serving before the tests start.
  */
 export function meshForSuite(
-  build: (mesh: Mesh, apps: EchoServer[]) => Promise<readonly MeshPod[]>,
+  apps: EchoServer[],
+  build: (mesh: Mesh) => Promise<readonly MeshPod[]>,
 ): void {
   let mesh: Mesh | undefined;
-  const apps: EchoServer[] = [];
   beforeAll(async () => {
     const m = await Mesh.create();
     mesh = m;
     try {
-      const served = await build(m, apps);
+      const served = await build(m);
       await m.synced();
       await m.ready();
       for (const pod of served) await m.serving(pod);
