@@ -16,13 +16,7 @@ import {
 } from '@grpc/grpc-js';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { recordAttack } from '@ambient-ts/security-table';
-import {
-  CertificateAuthority,
-  createCsr,
-  generateWorkloadKey,
-  istioIdentity,
-  parseTrustDomain,
-} from '@ambient-ts/spiffe';
+import type { CertificateAuthority } from '@ambient-ts/spiffe';
 import {
   ca as caProto,
   IstioCertificateServiceClient,
@@ -31,7 +25,7 @@ import {
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenReviewStatus } from '../kube/kube-api.js';
 import { AUTHN_FAILURE, IMPERSONATION_FAILURE } from './ca-server.js';
-import { bearer, recordingCaServer, review, TD } from './testing/ca-fixtures.js';
+import { bearer, caWithSleepCsr, recordingCaServer, review } from './testing/ca-fixtures.js';
 
 const TOKEN_REVIEW = '§6.14 TokenReview';
 const IMPERSONATION = '§6.13 CA impersonation';
@@ -39,9 +33,7 @@ const IMPERSONATION = '§6.13 CA impersonation';
 let authority: CertificateAuthority;
 let csr: string;
 beforeAll(async () => {
-  authority = await CertificateAuthority.selfSigned({ trustDomain: TD });
-  const key = await generateWorkloadKey();
-  csr = await createCsr(istioIdentity(parseTrustDomain(TD), 'default', 'sleep'), key);
+  ({ authority, csr } = await caWithSleepCsr());
 }, 60_000);
 
 const cleanups: (() => void)[] = [];

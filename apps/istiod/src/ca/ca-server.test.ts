@@ -2,25 +2,17 @@ import { X509Certificate } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { create } from '@bufbuild/protobuf';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  CertificateAuthority,
-  createCsr,
-  generateWorkloadKey,
-  istioIdentity,
-  parseTrustDomain,
-} from '@ambient-ts/spiffe';
+import type { CertificateAuthority } from '@ambient-ts/spiffe';
 import { ca as caProto } from '@ambient-ts/xds-types';
 import type { TokenReviewStatus } from '../kube/kube-api.js';
 import { CaServiceError } from './ca-server.js';
-import { bearer, recordingCaServer, review, TD } from './testing/ca-fixtures.js';
+import { bearer, caWithSleepCsr, recordingCaServer, review } from './testing/ca-fixtures.js';
 
 let authority: CertificateAuthority;
 let csr: string;
 
 beforeAll(async () => {
-  authority = await CertificateAuthority.selfSigned({ trustDomain: TD });
-  const key = await generateWorkloadKey();
-  csr = await createCsr(istioIdentity(parseTrustDomain(TD), 'default', 'sleep'), key);
+  ({ authority, csr } = await caWithSleepCsr());
 }, 60_000);
 
 function setup(reviews: Record<string, TokenReviewStatus>) {

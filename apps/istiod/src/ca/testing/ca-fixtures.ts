@@ -5,7 +5,13 @@
 // signed" is what the refusal tests assert.
 
 import { Metadata } from '@grpc/grpc-js';
-import type { CertificateAuthority } from '@ambient-ts/spiffe';
+import {
+  CertificateAuthority,
+  createCsr,
+  generateWorkloadKey,
+  istioIdentity,
+  parseTrustDomain,
+} from '@ambient-ts/spiffe';
 import type { TokenReviewStatus } from '../../kube/kube-api.js';
 import { silentLogger } from '../../runtime/logger.js';
 import { CaServer, type CsrSigner } from '../ca-server.js';
@@ -52,6 +58,14 @@ export const pods: PodLookup = {
     (ns === 'default' && sa === 'sleep' && node === 'node-1') ||
     (ns === 'default' && sa === 'httpbin' && node === 'node-2'),
 };
+
+/** A fresh self-signed CA for TD and a CSR (new P-256 key) naming default/sleep. */
+export async function caWithSleepCsr(): Promise<{ authority: CertificateAuthority; csr: string }> {
+  const authority = await CertificateAuthority.selfSigned({ trustDomain: TD });
+  const key = await generateWorkloadKey();
+  const csr = await createCsr(istioIdentity(parseTrustDomain(TD), 'default', 'sleep'), key);
+  return { authority, csr };
+}
 
 export function bearer(token: string | undefined): Metadata {
   const md = new Metadata();
