@@ -36,7 +36,7 @@ import { RESOURCES } from '../kube/resources.js';
 import { FakeKubeApi } from '../kube/testing/fake-kube-api.js';
 import { silentLogger } from '../runtime/logger.js';
 import { authenticatedAdsHandler } from './authenticated-ads.js';
-import { DEFAULT_XDS_AUTH_LIMITS } from './auth-limits.js';
+import { DEFAULT_XDS_AUTH_LIMITS, type XdsAuthLimits } from './auth-limits.js';
 import { RecordingAdsClient } from './testing/recording-ads-client.js';
 
 const FINDING = '12.4 caps';
@@ -247,80 +247,154 @@ describe('12.4 streams awaiting authentication on :15012 are bounded', () => {
   }, 30_000);
 });
 
-describe('12.4 a stream that never sends its first request is closed', () => {
-  const timeoutMs = 300;
-  let server: Server;
-  let port: number;
-  const adopted: unknown[] = [];
-
-  beforeAll(async () => {
-    // The :15012 handler over a real (plaintext, loopback) gRPC server with a
-    // short deadline; the certificate path needs no TokenReview, the token
-    // path uses the fake.
-    server = new Server();
-    server.addService(aggregatedDiscoveryServiceDefinition, {
-      DeltaAggregatedResources: authenticatedAdsHandler({
-        auth: {
-          tokenReview: (token, audiences) =>
-            Promise.resolve(
-              fakeTokenReviewer({
-                'ztunnel-token': { namespace: 'istio-system', serviceAccount: 'ztunnel' },
-              })(token, audiences),
-            ),
-          audiences: ['istio-ca'],
-          trustDomain: 'cluster.local',
-        },
-        binding: { trustedNodeAccounts: ['istio-system/ztunnel'], pod: () => undefined },
-        bind: () => undefined,
-        serve: (call: ServerDuplexStream<unknown, unknown>) => {
-          adopted.push(call);
-          call.end();
-        },
-        logger: silentLogger,
-        limits: { firstRequestTimeoutMs: timeoutMs },
-      }),
+/**
+ * The :15012 handler alone over a real gRPC server on [::] (plaintext,
+ * loopback) with chosen limits: `ztunnel-token` authenticates at once,
+ * `slow-*` tokens wait for `release()`, anything else is refused.
+ */
+async function handlerServer(limits: Partial<XdsAuthLimits>) {
+  const review = new SlowTokenReviewApi();
+  review.tokenReviewer = fakeTokenReviewer({
+    'ztunnel-token': { namespace: 'istio-system', serviceAccount: 'ztunnel' },
+  });
+  const adopted: string[] = [];
+  const server = new Server();
+  server.addService(aggregatedDiscoveryServiceDefinition, {
+    DeltaAggregatedResources: authenticatedAdsHandler({
+      auth: {
+        tokenReview: (token, audiences) => review.tokenReview(token, audiences),
+        audiences: ['istio-ca'],
+        trustDomain: 'cluster.local',
+      },
+      binding: { trustedNodeAccounts: ['istio-system/ztunnel'], pod: () => undefined },
+      bind: () => undefined,
+      serve: (call: ServerDuplexStream<unknown, unknown>) => {
+        adopted.push(call.getPeer());
+        call.end();
+      },
+      logger: silentLogger,
+      limits,
+    }),
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync('[::]:0', ServerCredentials.createInsecure(), (e, p) => {
+      if (e) reject(e);
+      else resolve(p);
     });
-    port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => {
-        if (e) reject(e);
-        else resolve(p);
+  });
+  const clients: AggregatedDiscoveryServiceClient[] = [];
+  return {
+    review,
+    adopted,
+    client(host: string): AggregatedDiscoveryServiceClient {
+      const c = new AggregatedDiscoveryServiceClient(
+        `${host}:${port}`,
+        credentials.createInsecure(),
+      );
+      clients.push(c);
+      return c;
+    },
+    close(): void {
+      review.release();
+      for (const c of clients) c.close();
+      server.forceShutdown();
+    },
+  };
+}
+
+/** The stream's status, or undefined if it is still open after `ms`. */
+function within(ended: Promise<Ended>, ms: number): Promise<Ended | undefined> {
+  return Promise.race([
+    ended,
+    new Promise<undefined>((r) => {
+      setTimeout(() => {
+        r(undefined);
+      }, ms);
+    }),
+  ]);
+}
+
+describe('12.4 the total cap, and slots held until TokenReview returns', () => {
+  it('refuses beyond maxPendingStreams across addresses, and counts a cancelled stream until its review returns', async () => {
+    const h = await handlerServer({ maxPendingStreams: 3, maxPendingStreamsPerPeer: 2 });
+    try {
+      const v4 = h.client('127.0.0.1');
+      const v6 = h.client('[::1]');
+      const cancelled = [openStream(v4, 'slow-a'), openStream(v4, 'slow-b')];
+      await until('two reviews in flight', () => h.review.inFlight === 2);
+      // The client gives up; the reviews it caused are still running.
+      for (const s of cancelled) s.stream.cancel();
+      await Promise.all(cancelled.map((s) => s.ended));
+      const samePeer = await openStream(v4, 'slow-c').ended;
+      openStream(v6, 'slow-d');
+      await until('a third review in flight', () => h.review.inFlight === 3);
+      const overTotal = await openStream(v6, 'slow-e').ended;
+      const inFlight = h.review.inFlight;
+      h.review.release();
+      await until('the reviews to return', () => h.review.inFlight === 0);
+      const after = openStream(v4, 'ztunnel-token');
+      await until('the ztunnel to be adopted', () => h.adopted.length === 1);
+
+      expect(samePeer.code).toBe(status.RESOURCE_EXHAUSTED);
+      expect(samePeer.details).toContain('maxPendingStreamsPerPeer (2)');
+      expect(overTotal.code).toBe(status.RESOURCE_EXHAUSTED);
+      expect(overTotal.details).toContain('maxPendingStreams (3)');
+      expect(inFlight).toBe(3);
+      expect(h.review.maxInFlight).toBe(3);
+      after.stream.cancel();
+      recordAttack({
+        finding: FINDING,
+        attack: 'cancel slow-token xDS streams and reopen, from two addresses',
+        sent: 'caps 3 total / 2 per address: 2 slow-token streams from 127.0.0.1 cancelled, a 3rd from 127.0.0.1, then 2 from ::1',
+        happened: `127.0.0.1 #3: gRPC ${status[samePeer.code]} (per address); ::1 #2: gRPC ${status[overTotal.code]} (total); ${h.review.maxInFlight} TokenReviews in flight at most`,
       });
-    });
+    } finally {
+      h.close();
+    }
   });
+});
 
-  afterAll(() => {
-    server.forceShutdown();
-  });
+describe('12.4 a stream that never gets past authentication and its first request is closed', () => {
+  const timeoutMs = 300;
 
   it('closes an authenticated stream that sends nothing with DEADLINE_EXCEEDED', async () => {
-    const client = new AggregatedDiscoveryServiceClient(
-      `127.0.0.1:${port}`,
-      credentials.createInsecure(),
-    );
-    const started = Date.now();
-    const { ended } = openStream(client, 'ztunnel-token', false);
-    const result = await Promise.race([
-      ended,
-      new Promise<undefined>((r) => {
-        setTimeout(() => {
-          r(undefined);
-        }, timeoutMs * 10);
-      }),
-    ]);
-    const tookMs = Date.now() - started;
-    client.close();
+    const h = await handlerServer({ firstRequestTimeoutMs: timeoutMs });
+    try {
+      const started = Date.now();
+      const { ended } = openStream(h.client('127.0.0.1'), 'ztunnel-token', false);
+      const result = await within(ended, timeoutMs * 10);
+      const tookMs = Date.now() - started;
 
-    expect(result?.code).toBe(status.DEADLINE_EXCEEDED);
-    expect(result?.details).toContain('no first DeltaDiscoveryRequest');
-    expect(adopted).toHaveLength(0);
-    recordAttack({
-      finding: FINDING,
-      attack: 'hold an authenticated xDS stream open without a first request',
-      sent: `DeltaAggregatedResources with a valid token, no request (first-request deadline ${timeoutMs} ms)`,
-      happened:
-        result === undefined
-          ? `still open after ${tookMs} ms`
-          : `gRPC ${status[result.code]} after ${tookMs} ms`,
-    });
+      expect(result?.code).toBe(status.DEADLINE_EXCEEDED);
+      expect(result?.details).toContain('no first DeltaDiscoveryRequest');
+      expect(h.adopted).toHaveLength(0);
+      recordAttack({
+        finding: FINDING,
+        attack: 'hold an authenticated xDS stream open without a first request',
+        sent: `DeltaAggregatedResources with a valid token, no request (first-request deadline ${timeoutMs} ms)`,
+        happened:
+          result === undefined
+            ? `still open after ${tookMs} ms`
+            : `gRPC ${status[result.code]} after ${tookMs} ms`,
+      });
+    } finally {
+      h.close();
+    }
+  });
+
+  it('closes a stream whose TokenReview does not answer in time with DEADLINE_EXCEEDED', async () => {
+    const h = await handlerServer({ firstRequestTimeoutMs: timeoutMs });
+    try {
+      const result = await within(
+        openStream(h.client('127.0.0.1'), 'slow-x').ended,
+        timeoutMs * 10,
+      );
+
+      expect(result?.code).toBe(status.DEADLINE_EXCEEDED);
+      expect(result?.details).toContain('authentication did not finish');
+      expect(h.adopted).toHaveLength(0);
+    } finally {
+      h.close();
+    }
   });
 });
