@@ -15,9 +15,15 @@ export interface FuzzReportLine {
   readonly interrupted: boolean;
 }
 
-export interface FuzzOptions {
+export interface FuzzOptions<Ts = unknown> {
   /** Cases in a plain `npm test` (AMBIENT_FUZZ_RUNS overrides it). */
   readonly runs?: number;
+  /**
+   * Cases run first, before any generated one and whatever the time cap: the
+   * inputs a target's "some requests got through" check relies on, so that a
+   * loaded machine's short budget cannot make it flaky.
+   */
+  readonly examples?: Ts[];
 }
 
 const DEFAULT_RUNS = 300;
@@ -36,7 +42,7 @@ export function fuzzTimeoutMs(): number {
 export async function fuzz<Ts>(
   target: string,
   property: fc.IRawProperty<Ts>,
-  options: FuzzOptions = {},
+  options: FuzzOptions<Ts> = {},
 ): Promise<void> {
   const env = readFuzzEnv();
   const started = performance.now();
@@ -44,6 +50,7 @@ export async function fuzz<Ts>(
     numRuns: env.runs ?? options.runs ?? DEFAULT_RUNS,
     interruptAfterTimeLimit: env.seconds * 1000,
     markInterruptAsFailure: false,
+    ...(options.examples ? { examples: options.examples } : {}),
     ...(env.seed === undefined ? {} : { seed: env.seed }),
   });
   const ms = Math.round(performance.now() - started);
