@@ -3,6 +3,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { recordAttack } from '@ambient-ts/security-table';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Log } from '../log.js';
 import { seqpacketListener } from './seqpacket-transport.js';
@@ -22,6 +23,12 @@ describe('the ZDS socket', () => {
     try {
       expect(mode(path.dirname(socket)).toString(8)).toBe('700');
       expect(mode(socket).toString(8)).toBe('600');
+      recordAttack({
+        finding: '12.6 small ones',
+        attack: 'a non-root process reaches the ZDS socket (pod netns fds)',
+        sent: 'the agent creates its socket in a new directory',
+        happened: `directory ${mode(path.dirname(socket)).toString(8)}, socket ${mode(socket).toString(8)}: only root can connect`,
+      });
     } finally {
       listening.close();
     }
@@ -36,6 +43,12 @@ describe('the ZDS socket', () => {
     try {
       expect(mode(dir).toString(8)).toBe('700');
       expect(mode(path.join(dir, 'ztunnel.sock')).toString(8)).toBe('600');
+      recordAttack({
+        finding: '12.6 small ones',
+        attack: 'a world-readable ZDS directory left from before',
+        sent: 'the agent starts with an existing 0755 directory',
+        happened: `directory tightened to ${mode(dir).toString(8)}, socket ${mode(path.join(dir, 'ztunnel.sock')).toString(8)}`,
+      });
     } finally {
       listening.close();
     }

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { createStateStore } from '@ambient-ts/workload-state';
 import { testService } from '@ambient-ts/workload-state/testing';
+import { recordAttack } from '@ambient-ts/security-table';
 import { afterEach, describe, expect, it } from 'vitest';
 import { backend, compiled, forwardTo } from '../l7/test-fixtures.js';
 import type { H2Sessions } from '../upstream/h2-sessions.js';
@@ -105,5 +106,11 @@ describe('request mirrors', () => {
     // No endpoint for the main backend in the empty store: answered 503, recorded once.
     expect(res.status).toBe(503);
     expect(records).toHaveLength(1);
+    recordAttack({
+      finding: '12.6 small ones',
+      attack: 'a request mirror whose attempt throws',
+      sent: 'GET / on a route with a mirror; the mirror attempt throws before dialling',
+      happened: `unhandled rejections ${unhandled.length}; the request answered ${res.status} and recorded once`,
+    });
   });
 });
